@@ -1,0 +1,158 @@
+"""Typed, validated project configuration: one YAML file per environment (config/<env>.yaml).
+
+Everything a run needs is read and validated up front, before any work starts, and every
+problem is reported at once with the file, the dotted key and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENVIRONMENTS = ("local", "dev", "prod")
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A config file is missing, unreadable or invalid. The message is meant for the user."""
+
+
+class _Section(BaseModel):
+    # Unknown keys are almost always typos; rejecting them beats silently ignoring a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GcpConfig(_Section):
+    """Where production runs happen. Unused by purely local runs, but still validated."""
+
+    project_id: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    region: str = "europe-west2"
+    service_account: str | None = None
+    pipeline_root: str = Field(description="Storage URI for pipeline artifacts (gs://... in GCP).")
+    staging_bucket: str | None = None
+
+    @field_validator("service_account")
+    @classmethod
+    def _service_account_is_email(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError(f"expected a service account e-mail, got {value!r}")
+        return value
+
+
+class ImagesConfig(_Section):
+    """Where component images are pushed and pulled from."""
+
+    registry: str = Field(
+        default="localhost:5000",
+        description="Image registry: the local one, or an Artifact Registry repository in GCP.",
+    )
+    repository: str = "vertex-mlops"
+
+    def image(self, component: str, tag: str) -> str:
+        return f"{self.registry}/{self.repository}/{component}:{tag}"
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_output: bool = Field(default=True, alias="json")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Settings(_Section):
+    """The whole configuration of one environment."""
+
+    environment: Literal["local", "dev", "prod"]
+    gcp: GcpConfig
+    images: ImagesConfig = Field(default_factory=ImagesConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    storage_root: str = Field(description="Base URI for datasets, models and run records.")
+
+
+def default_config_dir() -> Path:
+    """`$MLOPS_CONFIG_DIR`, else the nearest `config/` folder above the working directory."""
+    if explicit := os.environ.get("MLOPS_CONFIG_DIR"):
+        return Path(explicit)
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "config" / "local.yaml").is_file():
+            return folder / "config"
+    return Path.cwd() / "config"
+
+
+def resolve_config_path(env_or_path: str, config_dir: Path | None = None) -> Path:
+    """Accept an environment name (`dev`) or a path to a YAML file."""
+    if env_or_path in ENVIRONMENTS:
+        return (config_dir or default_config_dir()) / f"{env_or_path}.yaml"
+    return Path(env_or_path)
+
+
+def load_settings(
+    env_or_path: str,
+    *,
+    config_dir: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read, merge overrides into and validate one environment's config file.
+
+    `overrides` maps dotted keys to values (`{"gcp.region": "us-central1"}`), e.g. from `--set`.
+    """
+    path = resolve_config_path(env_or_path, config_dir)
+    raw = read_yaml_mapping(path)
+    for dotted_key, value in (overrides or {}).items():
+        _set_dotted(raw, dotted_key, value)
+    return validate_model(Settings, raw, path)
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """Parse a YAML file whose top level must be a mapping; errors name the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        raise ConfigError(f"{path}: config file is empty")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def validate_model(model: type[_ModelT], raw: Mapping[str, Any], path: Path | str) -> _ModelT:
+    """Validate `raw` as `model`, turning every pydantic error into one readable ConfigError."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        lines = [f"{path}: {error.error_count()} problem(s) in config:"]
+        for problem in error.errors():
+            key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+            message = problem["msg"]
+            if problem["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling; see docs/configuration.md)"
+            elif "input" in problem and problem["type"] != "missing":
+                message += f" (got {problem['input']!r})"
+            lines.append(f"  - {key}: {message}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _set_dotted(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
+    *parents, leaf = dotted_key.split(".")
+    node = raw
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {dotted_key!r}: {part!r} is not a section")
+        node = child
+    node[leaf] = value
+
