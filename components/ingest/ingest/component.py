@@ -1,0 +1,61 @@
+"""KFP v2 wrapper of ingest. The logic lives in `ingest.core`; this only maps artifacts to paths.
+
+The function runs in the component's image (built by Pants from this package), which contains
+both `ingest` and `kfp`, so the image needs no package installs at run time. `build_component`
+binds the function to one image reference, decided by the build, never hard-coded here.
+"""
+
+from kfp import dsl
+from kfp.dsl import Dataset, Output
+
+LOCAL_IMAGE = "vertex-mlops/ingest:latest"
+
+
+def ingest(
+    source_uri: str,
+    train_data: Output[Dataset],
+    valid_data: Output[Dataset],
+    test_data: Output[Dataset],
+    split_method: str = "random",
+    train_fraction: float = 0.8,
+    valid_fraction: float = 0.1,
+    test_fraction: float = 0.1,
+    seed: int = 42,
+    key_column: str = "",
+    time_column: str = "",
+) -> int:
+    """Split the table at `source_uri` into train/valid/test Parquet datasets.
+
+    Args:
+        source_uri: CSV or Parquet file, glob or folder (local path or gs:// URI).
+        train_data, valid_data, test_data: the output datasets, one Parquet file each.
+        split_method: "random" (seeded hash of key_column, or of the whole row) or "time".
+        train_fraction, valid_fraction, test_fraction: shares of rows; must add up to 1.
+        seed: seed of the random split.
+        key_column: random split only; rows that share a key stay in one split.
+        time_column: time split only; the column that orders rows in time.
+
+    Returns:
+        The number of rows read from the source.
+    """
+    from ingest.core import SplitSpec, ingest_to_parquet
+
+    spec = SplitSpec(
+        split_method,  # type: ignore[arg-type]  # a KFP parameter is a plain str; validate() checks it
+        train_fraction,
+        valid_fraction,
+        test_fraction,
+        seed,
+        key_column or None,
+        time_column or None,
+    )
+    artifacts = {"train": train_data, "valid": valid_data, "test": test_data}
+    result = ingest_to_parquet(source_uri, {split: artifact.path for split, artifact in artifacts.items()}, spec)
+    for split, artifact in artifacts.items():
+        artifact.metadata.update({"rows": result.rows[split], "format": "parquet", "source": source_uri})
+    return result.total_rows
+
+
+def build_component(image: str = LOCAL_IMAGE):  # - kfp's component type is not public
+    """The KFP component for `image`: the content-hash tag Pants built for this commit."""
+    return dsl.component(ingest, base_image=image, install_kfp_package=False)

@@ -1,0 +1,165 @@
+"""Ingest: read a source table, assign rows to train/valid/test and write one Parquet file each.
+
+All the work happens inside DuckDB in a single pass over the source, with the split written as a
+partitioned Parquet export, so memory stays bounded whatever the table size.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from ingest.sources import SourceError, file_relation, quote_identifier
+
+SPLITS = ("train", "valid", "test")
+_SPLIT_COLUMN = "__split"
+
+
+class IngestError(Exception):
+    """Bad input to ingest. The message names the source, column or value at fault."""
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """How rows are assigned to splits. Fractions must add up to 1."""
+
+    method: Literal["random", "time"] = "random"
+    train_fraction: float = 0.8
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.1
+    seed: int = 42
+    key_column: str | None = None  # random split: rows sharing a key stay together
+    time_column: str | None = None  # time split: required
+
+    def validate(self) -> None:
+        if self.method not in ("random", "time"):
+            raise IngestError(f"split method must be 'random' or 'time', got {self.method!r}")
+        fractions = (self.train_fraction, self.valid_fraction, self.test_fraction)
+        if any(not 0 <= value <= 1 for value in fractions) or self.train_fraction == 0:
+            raise IngestError(f"split fractions must be in [0, 1] with train > 0, got {fractions}")
+        if abs(sum(fractions) - 1) > 1e-6:
+            raise IngestError(f"split fractions must add up to 1, got {fractions} (sum {sum(fractions):g})")
+        if self.method == "time" and not self.time_column:
+            raise IngestError("a time split needs time_column: the column that orders rows in time")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    rows: Mapping[str, int]
+    columns: Mapping[str, str]  # name -> DuckDB type
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def render_split_sql(source_relation: str, spec: SplitSpec) -> str:
+    """The split query from its SQL template. Identifiers are quoted; numbers come typed from spec."""
+    template = resources.files("ingest").joinpath("sql", f"split_{spec.method}.sql").read_text()
+    train_cut = float(spec.train_fraction)
+    return template.format(
+        source=source_relation,
+        split_column=quote_identifier(_SPLIT_COLUMN),
+        # Without a key column the whole row is the key: deterministic, and duplicates stay together.
+        key=quote_identifier(spec.key_column) if spec.key_column else "source_row",
+        time_column=quote_identifier(spec.time_column or ""),
+        seed=int(spec.seed),
+        train_cut=train_cut,
+        valid_cut=train_cut + float(spec.valid_fraction),
+    )
+
+
+def ingest_to_parquet(source_uri: str, outputs: Mapping[str, str], spec: SplitSpec | None = None) -> IngestResult:
+    """Read `source_uri` and write each split in `outputs` (split name -> local file path).
+
+    Outputs are written to a temporary folder first and moved into place only once every split
+    is complete, so a failure never leaves a partial dataset behind.
+    """
+    spec = spec or SplitSpec()
+    spec.validate()
+    if unknown := set(outputs) - set(SPLITS):
+        raise IngestError(f"unknown split(s) {sorted(unknown)}; expected a subset of {SPLITS}")
+    connection = duckdb.connect()
+    try:
+        relation = _source_view(connection, source_uri)
+        columns = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE source_rows)").fetchall())
+        _check_columns(source_uri, columns, spec)
+        query = render_split_sql(relation, spec)
+        staging = Path(tempfile.mkdtemp(prefix="ingest-", dir=_staging_parent(outputs)))
+        try:
+            connection.execute(
+                f"COPY ({query}) TO '{staging}' "
+                f"(FORMAT parquet, PARTITION_BY ({quote_identifier(_SPLIT_COLUMN)}), OVERWRITE_OR_IGNORE)"
+            )
+            rows = _publish(connection, staging, outputs, columns)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except duckdb.Error as error:
+        raise IngestError(f"{source_uri}: {str(error).splitlines()[0]}") from None
+    finally:
+        connection.close()
+    return IngestResult(rows=rows, columns=columns, outputs=dict(outputs))
+
+
+def _source_view(connection: duckdb.DuckDBPyConnection, source_uri: str) -> str:
+    try:
+        relation = file_relation(connection, source_uri)
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {relation}")
+    except SourceError as error:
+        raise IngestError(str(error)) from None
+    except duckdb.Error as error:
+        raise IngestError(f"{source_uri}: cannot read source: {str(error).splitlines()[0]}") from None
+    (count,) = connection.execute("SELECT count(*) FROM source_rows").fetchone() or (0,)
+    if count == 0:
+        raise IngestError(f"{source_uri}: source table is empty (0 rows)")
+    return "source_rows"
+
+
+def _check_columns(source_uri: str, columns: Mapping[str, str], spec: SplitSpec) -> None:
+    for role, name in (("key_column", spec.key_column), ("time_column", spec.time_column)):
+        if name and name not in columns:
+            raise IngestError(f"{source_uri}: {role} {name!r} is not a column; columns are: {', '.join(columns)}")
+    if _SPLIT_COLUMN in columns:
+        raise IngestError(f"{source_uri}: column name {_SPLIT_COLUMN!r} is reserved for the split")
+
+
+def _staging_parent(outputs: Mapping[str, str]) -> str:
+    # Staging next to the outputs keeps the final moves on one filesystem (atomic renames).
+    first = next(iter(outputs.values()))
+    parent = os.path.dirname(os.path.abspath(first))
+    os.makedirs(parent, exist_ok=True)
+    return parent
+
+
+def _publish(
+    connection: duckdb.DuckDBPyConnection, staging: Path, outputs: Mapping[str, str], columns: Mapping[str, str]
+) -> dict[str, int]:
+    """Move each split's single Parquet file to its output path; an empty split gets an empty file."""
+    rows: dict[str, int] = {}
+    for split in SPLITS:
+        written = sorted((staging / f"{_SPLIT_COLUMN}={split}").glob("*.parquet"))
+        if len(written) > 1:
+            merged = staging / f"{split}.parquet"
+            files = [str(p) for p in written]
+            connection.execute(f"COPY (SELECT * FROM read_parquet({files})) TO '{merged}' (FORMAT parquet)")
+            written = [merged]
+        if not written:
+            empty = staging / f"{split}.parquet"
+            select_list = ", ".join(f"CAST(NULL AS {kind}) AS {quote_identifier(col)}" for col, kind in columns.items())
+            connection.execute(f"COPY (SELECT {select_list} LIMIT 0) TO '{empty}' (FORMAT parquet)")
+            written = [empty]
+        (count,) = connection.execute(f"SELECT count(*) FROM read_parquet('{written[0]}')").fetchone() or (0,)
+        rows[split] = int(count)
+        if split in outputs:
+            Path(outputs[split]).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(written[0], outputs[split])
+    return rows
