@@ -17,7 +17,7 @@ from typing import Literal
 
 import duckdb
 
-from ingest.sources import SourceError, file_relation, quote_identifier
+from ingest.sources import SourceError, quote_identifier, source_relation
 
 SPLITS = ("train", "valid", "test")
 _SPLIT_COLUMN = "__split"
@@ -112,7 +112,7 @@ def ingest_to_parquet(source_uri: str, outputs: Mapping[str, str], spec: SplitSp
 
 def _source_view(connection: duckdb.DuckDBPyConnection, source_uri: str) -> str:
     try:
-        relation = file_relation(connection, source_uri)
+        relation = source_relation(connection, source_uri)
         connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {relation}")
     except SourceError as error:
         raise IngestError(str(error)) from None

@@ -1,12 +1,19 @@
-"""Where ingest reads from: files through DuckDB locally (CSV or Parquet, local or any fsspec URI)."""
+"""Where ingest reads from, as a DuckDB table expression.
+
+- CSV or Parquet files, globs or folders, local or behind any fsspec URI (gs://...);
+- `sample://PROBLEM?rows=N&seed=S&drift=D&bad_rows=F`: seeded synthetic data (mlops.sample_data),
+  so demos, tests and benchmarks need no data set download.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
 from mlops import storage
+from mlops.sample_data import SampleSpec, generate
 
 _READERS = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".parquet": "read_parquet", ".pq": "read_parquet"}
 
@@ -21,6 +28,32 @@ def quote_identifier(name: str) -> str:
 
 def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def source_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
+    """A SQL table expression for the source at `uri`."""
+    if uri.startswith("sample://"):
+        return sample_relation(connection, uri)
+    return file_relation(connection, uri)
+
+
+def sample_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
+    parts = urlsplit(uri)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if unknown := set(query) - {"rows", "seed", "drift", "bad_rows"}:
+        raise SourceError(f"{uri}: unknown sample parameter(s) {sorted(unknown)}; use rows, seed, drift, bad_rows")
+    try:
+        spec = SampleSpec(
+            problem=parts.netloc,
+            rows=int(query.get("rows", 10_000)),
+            seed=int(query.get("seed", 7)),
+            drift=float(query.get("drift", 0.0)),
+            bad_row_fraction=float(query.get("bad_rows", 0.0)),
+        )
+    except ValueError as error:
+        raise SourceError(f"{uri}: {error}") from None
+    connection.register("sample_rows", generate(spec))
+    return "sample_rows"
 
 
 def file_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:

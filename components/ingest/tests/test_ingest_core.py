@@ -135,3 +135,24 @@ def test_split_sql_quotes_identifiers() -> None:
     sql = render_split_sql("source_rows", SplitSpec(key_column='odd"name'))
     assert 'hash("odd""name", 42)' in sql
     duckdb.sql("SELECT 1")  # the rendered template is exercised end to end by the tests above
+
+
+def test_sample_source_needs_no_files(tmp_path: Path) -> None:
+    spec = SplitSpec(key_column="entity_id")
+    result = ingest_to_parquet("sample://churn?rows=3000&seed=1", outputs_in(tmp_path), spec)
+    assert result.total_rows == 3000
+    assert {"entity_id", "event_timestamp", "churned"} <= set(result.columns)
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("sample://iris?rows=10", "problem must be one of churn, energy"),
+        ("sample://churn?rows=ten", "invalid literal for int"),
+        ("sample://churn?size=10", r"unknown sample parameter\(s\) \['size'\]"),
+    ],
+)
+def test_bad_sample_uris_are_named(tmp_path: Path, uri: str, message: str) -> None:
+    with pytest.raises(IngestError, match=message) as error:
+        ingest_to_parquet(uri, outputs_in(tmp_path))
+    assert str(error.value).startswith(uri)
