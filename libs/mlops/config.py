@@ -14,6 +14,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mlops import storage
+
 ENVIRONMENTS = ("local", "dev", "prod")
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
@@ -35,6 +37,8 @@ class GcpConfig(_Section):
     service_account: str | None = None
     pipeline_root: str = Field(description="Storage URI for pipeline artifacts (gs://... in GCP).")
     staging_bucket: str | None = None
+    # A regional or Private Service Connect endpoint; None uses the SDK's default for `region`.
+    api_endpoint: str | None = None
 
     @field_validator("service_account")
     @classmethod
@@ -71,6 +75,15 @@ class Settings(_Section):
     images: ImagesConfig = Field(default_factory=ImagesConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     storage_root: str = Field(description="Base URI for datasets, models and run records.")
+    registry_uri: str = Field(default="", description="Model registry: a path/URI, or vertex://PROJECT/REGION.")
+    feature_store_uri: str = Field(default="", description="Feature store: a path/URI, or vertex://PROJECT/REGION?...")
+    metadata_dir: str = Field(default=".mlops/metadata", description="Local run metadata store (MLflow on SQLite).")
+
+    def resolved_registry_uri(self) -> str:
+        return self.registry_uri or storage.join(self.storage_root, "registry")
+
+    def resolved_feature_store_uri(self) -> str:
+        return self.feature_store_uri or storage.join(self.storage_root, "feature-store")
 
 
 def default_config_dir() -> Path:
@@ -155,4 +168,3 @@ def _set_dotted(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
             raise ConfigError(f"override {dotted_key!r}: {part!r} is not a section")
         node = child
     node[leaf] = value
-

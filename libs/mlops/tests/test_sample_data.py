@@ -18,6 +18,7 @@ def test_same_seed_same_data_and_chunks_concatenate() -> None:
 
 def test_churn_label_carries_signal() -> None:
     table = generate(SampleSpec(rows=20_000))
+
     def churn_rate(contract: str) -> float:
         return pc.mean(pc.filter(table.column("churned"), pc.equal(table.column("contract_type"), contract))).as_py()
 

@@ -1,0 +1,35 @@
+"""KFP v2 wrapper of notify, used as every pipeline's exit handler."""
+
+from kfp import dsl
+
+LOCAL_IMAGE = "vertex-mlops/notify:latest"
+
+
+def notify(pipeline_name: str, status: dsl.PipelineTaskFinalStatus, webhook_url: str = "") -> str:
+    """Log how the run ended and optionally POST it to a webhook.
+
+    Args:
+        pipeline_name: the pipeline's name, for the message.
+        status: filled in by KFP with the run's final state and error.
+        webhook_url: optional http(s) URL that receives a JSON message.
+
+    Returns:
+        The run's final state (SUCCEEDED, FAILED, ...).
+    """
+    from notify.core import outcome_from_status, send
+
+    outcome = outcome_from_status(
+        pipeline_name,
+        {
+            "state": status.state,
+            "pipeline_job_resource_name": status.pipeline_job_resource_name,
+            "error_message": status.error_message,
+        },
+    )
+    send(outcome, webhook_url)
+    return outcome.state
+
+
+def build_component(image: str = LOCAL_IMAGE):  # - kfp's component type is not public
+    """The KFP component for `image`: the content-hash tag Pants built for this commit."""
+    return dsl.component(notify, base_image=image, install_kfp_package=False)

@@ -1,0 +1,120 @@
+"""The training pipeline's configuration: what data, which features, which model, how to judge it.
+
+One YAML file per problem (config/pipelines/*.yaml). Moving to another table, target or feature
+set is a new file, not new code. The file is validated up front with errors that name the file
+and the dotted key, like the environment config (mlops.config).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from mlops.config import _Section, read_yaml_mapping, validate_model
+
+CLASSIFICATION_METRICS = ("auc", "precision", "recall", "f1", "log_loss", "accuracy")
+REGRESSION_METRICS = ("rmse", "mae", "r2")
+MODEL_TYPES = ("lightgbm", "random_forest", "linear")
+
+
+class SplitConfig(_Section):
+    method: Literal["random", "time"] = "random"
+    train: float = Field(default=0.8, gt=0, lt=1)
+    valid: float = Field(default=0.1, ge=0, lt=1)
+    test: float = Field(default=0.1, gt=0, lt=1)
+    seed: int = 42
+
+    @model_validator(mode="after")
+    def _fractions_add_up(self) -> SplitConfig:
+        if abs(self.train + self.valid + self.test - 1) > 1e-6:
+            raise ValueError(f"train + valid + test must be 1, got {self.train + self.valid + self.test:g}")
+        return self
+
+
+class DataConfig(_Section):
+    source: str = Field(description="CSV/Parquet path or URI, sample://PROBLEM?rows=N, or bq://PROJECT.DATASET.TABLE")
+    entity_column: str
+    timestamp_column: str
+    target: str
+    problem_type: Literal["classification", "regression"]
+    split: SplitConfig = Field(default_factory=SplitConfig)
+
+
+class FeaturesConfig(_Section):
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    # Declared transforms (see components/features/README.md); checked by mlops.features.
+    transforms: list[dict[str, Any]] = Field(default_factory=list)
+    view_name: str = Field(default="features", pattern=r"^[a-z][a-z0-9_]{0,59}$")
+
+    @model_validator(mode="after")
+    def _some_features(self) -> FeaturesConfig:
+        if not self.numeric and not self.categorical:
+            raise ValueError("declare at least one numeric or categorical feature")
+        if overlap := set(self.numeric) & set(self.categorical):
+            raise ValueError(f"columns both numeric and categorical: {sorted(overlap)}")
+        return self
+
+
+class ValidationConfig(_Section):
+    schema_file: str = Field(default="", description="a schema file; empty: infer it from the train split")
+    max_violation_rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class ModelConfig(_Section):
+    type: Literal["lightgbm", "random_forest", "linear"] = "lightgbm"
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 42
+
+
+class ChampionConfig(_Section):
+    metric: str
+    margin: float = Field(default=0.0, ge=0)
+
+
+class RegistryConfig(_Section):
+    model_name: str = Field(pattern=r"^[a-z][a-z0-9-_]{0,62}$")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class StepResources(_Section):
+    cpu: str = "1"
+    memory: str = "4G"
+    retries: int = Field(default=0, ge=0, le=5)
+
+
+class PipelineConfig(_Section):
+    """A whole training pipeline configuration."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    data: DataConfig
+    features: FeaturesConfig
+    validation: ValidationConfig = Field(default_factory=ValidationConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    champion: ChampionConfig
+    registry: RegistryConfig
+    resources: dict[str, StepResources] = Field(default_factory=dict)
+    notify_webhook: str = ""
+
+    @model_validator(mode="after")
+    def _metric_fits_problem(self) -> PipelineConfig:
+        allowed = CLASSIFICATION_METRICS if self.data.problem_type == "classification" else REGRESSION_METRICS
+        if self.champion.metric not in allowed:
+            raise ValueError(
+                f"champion.metric {self.champion.metric!r} does not apply to {self.data.problem_type}; "
+                f"use one of {', '.join(allowed)}"
+            )
+        if self.data.target in self.features.numeric + self.features.categorical:
+            raise ValueError(f"target {self.data.target!r} is also listed as a feature")
+        return self
+
+    def resources_for(self, step: str) -> StepResources:
+        return self.resources.get(step, StepResources())
+
+
+def load_pipeline_config(path: str | Path) -> PipelineConfig:
+    """Read and validate a pipeline config file; errors name the file and the key."""
+    path = Path(path)
+    return validate_model(PipelineConfig, read_yaml_mapping(path), path)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlops.config import ConfigError
+from mlops.pipeline_config import load_pipeline_config
+
+PIPELINES = Path(__file__).resolve().parents[3] / "config" / "pipelines"
+
+
+def write_variant(tmp_path: Path, change: dict) -> Path:
+    data = yaml.safe_load((PIPELINES / "churn.yaml").read_text())
+    for dotted, value in change.items():
+        *parents, leaf = dotted.split(".")
+        node = data
+        for part in parents:
+            node = node[part]
+        if value is None:
+            del node[leaf]
+        else:
+            node[leaf] = value
+    path = tmp_path / "variant.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_shipped_configs_are_valid_and_differently_shaped() -> None:
+    churn = load_pipeline_config(PIPELINES / "churn.yaml")
+    energy = load_pipeline_config(PIPELINES / "energy.yaml")
+    assert (churn.data.problem_type, energy.data.problem_type) == ("classification", "regression")
+    assert churn.data.target != energy.data.target
+    assert set(churn.features.numeric).isdisjoint(energy.features.numeric)
+    assert churn.resources_for("train").cpu == "4" and churn.resources_for("validate").cpu == "1"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model.type": "xgboost_deluxe"}, r"model\.type: Input should be 'lightgbm', 'random_forest' or 'linear'"),
+        ({"champion.metric": "rmse"}, "champion.metric 'rmse' does not apply to classification"),
+        ({"data.target": None}, r"data\.target: Field required"),
+        ({"data.split": {"train": 0.8, "valid": 0.3, "test": 0.1}}, "train \\+ valid \\+ test must be 1"),
+        ({"data.problem_type": "ranking"}, r"data\.problem_type: Input should be 'classification' or 'regression'"),
+        ({"features.numerc": ["a"]}, r"features\.numerc: unknown key"),
+        ({"features.numeric": ["churned"]}, "target 'churned' is also listed as a feature"),
+    ],
+)
+def test_broken_configs_name_file_key_and_problem(tmp_path: Path, change: dict, message: str) -> None:
+    path = write_variant(tmp_path, change)
+    with pytest.raises(ConfigError, match=message) as error:
+        load_pipeline_config(path)
+    assert str(error.value).startswith(str(path))
