@@ -1,0 +1,1 @@
+"""Register component: champion/challenger against the registry's default version, then registration."""

@@ -1,0 +1,5 @@
+import sys
+
+from register.cli import main
+
+sys.exit(main())

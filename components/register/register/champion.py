@@ -1,0 +1,178 @@
+"""Champion/challenger: does the newly trained model beat the one the registry serves?
+
+The champion is the registry's `default` version. It is scored on the same test data the
+challenger was evaluated on, with the same metric code (`mlops.metrics`), and the challenger wins
+only if `mlops.metrics.is_better` says it beats the champion by more than the margin. With no
+champion yet, the challenger wins. The decision, both scores and a readable reason are recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mlops import storage
+from mlops.metrics import MetricError, compute_metrics, higher_is_better, is_better
+from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, load_bundle, predict, predict_proba
+from mlops.registry import ModelRegistry, ModelVersion, RegistryError
+from register.core import RegisterError
+
+METRICS_BY_PROBLEM = {
+    "classification": ("auc", "precision", "recall", "f1", "log_loss", "accuracy"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+@dataclass
+class Decision:
+    """The outcome of champion/challenger, as recorded (docs/training-pipeline.md)."""
+
+    register: bool
+    metric: str
+    higher_is_better: bool
+    margin: float
+    challenger: float
+    champion: float | None
+    champion_version: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision JSON: register, metric, higher_is_better, margin, both scores, reason."""
+        return asdict(self)
+
+
+def decide(
+    challenger_metrics: Mapping[str, float],
+    test_path: str,
+    registry: ModelRegistry,
+    model_name: str,
+    metric: str,
+    margin: float,
+    challenger_info: BundleInfo | None = None,
+) -> Decision:
+    """Compare the challenger's test metrics with the registry's default version of `model_name`.
+
+    Args:
+        challenger_metrics: the challenger's metrics on `test_path` (evaluate's output).
+        test_path: the test split (Parquet) both models are scored on.
+        registry: where the champion lives.
+        model_name: the registered model's name.
+        metric: the metric that decides (`auc`, `rmse`, ...); its direction comes from mlops.metrics.
+        margin: how much better (absolute units of the metric) the challenger must be.
+        challenger_info: the challenger bundle's description, to refuse comparing models of
+            different problem types or targets.
+
+    Raises:
+        RegisterError naming the metric, file, model or version for bad input, or a champion that
+        cannot be loaded or scored on this test data.
+    """
+    try:
+        higher = higher_is_better(metric)
+    except MetricError as error:
+        raise RegisterError(f"champion metric: {error}") from None
+    if not isinstance(margin, int | float) or math.isnan(margin) or margin < 0:
+        raise RegisterError(f"champion margin must be a number >= 0, got {margin!r}")
+    if metric not in challenger_metrics:
+        known = ", ".join(sorted(challenger_metrics)) or "none"
+        raise RegisterError(f"the challenger's evaluation has no metric {metric!r} (it has: {known})")
+    challenger = float(challenger_metrics[metric])
+    try:
+        champion = registry.get(model_name)
+    except RegistryError as error:
+        raise RegisterError(f"cannot read the champion of {model_name!r}: {error}") from None
+    decision = Decision(False, metric, higher, float(margin), challenger, None, None, "")
+    if champion is None:
+        decision.register = not math.isnan(challenger)
+        decision.reason = (
+            f"no champion: {model_name!r} has no default version yet, "
+            f"the challenger ({metric} {_num(challenger)}) is the first"
+        )
+        return decision
+    decision.champion_version = champion.version
+    score = champion_score(champion, test_path, metric, challenger_info)
+    decision.champion = score
+    decision.register = is_better(metric, challenger, score, margin)
+    decision.reason = _reason(decision)
+    return decision
+
+
+def champion_score(champion: ModelVersion, test_path: str, metric: str, challenger: BundleInfo | None) -> float | None:
+    """`metric` of the champion version on the Parquet file `test_path` (None if undefined there)."""
+    where = f"champion v{champion.version} ({champion.bundle_uri})"
+    try:
+        bundle = load_bundle(champion.bundle_uri)  # reads gs:// and local registries alike
+    except BundleError as error:
+        raise RegisterError(f"{where}: cannot load the bundle: {error}") from None
+    info = bundle.info
+    if challenger is not None and (challenger.problem_type, challenger.target) != (info.problem_type, info.target):
+        raise RegisterError(
+            f"{where} predicts {info.target!r} ({info.problem_type}) but the challenger predicts "
+            f"{challenger.target!r} ({challenger.problem_type}): register it under another model name"
+        )
+    if metric not in METRICS_BY_PROBLEM[info.problem_type]:
+        raise RegisterError(f"{where} is a {info.problem_type} model: metric {metric!r} does not apply")
+    frame = _read_test(test_path, [*info.features, info.target], where)
+    try:
+        metrics = _score(bundle, frame)
+    except (BundleError, MetricError, ValueError) as error:
+        raise RegisterError(f"{where}: cannot be scored on {test_path}: {error}") from None
+    value = metrics.get(metric)
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _score(bundle: ModelBundle, frame: Any) -> dict[str, float]:
+    """The contract metrics of `bundle` on `frame`, computed exactly as the evaluate step does."""
+    info = bundle.info
+    truth = frame[info.target].to_numpy()
+    predicted = predict(bundle, frame)
+    if info.problem_type == "regression":
+        return compute_metrics("regression", truth, predicted)
+    known = {str(label): label for label in info.classes}
+    if unseen := sorted({str(label) for label in truth.tolist()} - set(known)):
+        raise ValueError(f"target {info.target!r} has class(es) {unseen} the champion was not trained on")
+    truth = np.array([known[str(label)] for label in truth.tolist()], dtype=object)
+    proba = predict_proba(bundle, frame)
+    return compute_metrics("classification", truth, predicted.astype(object), proba, info.classes)
+
+
+def _read_test(path: str, columns: list[str], where: str) -> Any:
+    """The test split as a pandas DataFrame (local path or URI), checked for the champion's columns."""
+    fs, inner = storage.filesystem(path)
+    try:
+        table = pq.read_table(inner, filesystem=fs)
+    except FileNotFoundError:
+        raise RegisterError(f"{path}: no such file (the test split)") from None
+    except (OSError, pa.ArrowException) as error:
+        raise RegisterError(f"{path}: cannot read the test split as Parquet: {error}") from None
+    if missing := [column for column in columns if column not in table.column_names]:
+        raise RegisterError(f"{path}: missing column(s) {missing} that {where} needs")
+    if table.num_rows == 0:
+        raise RegisterError(f"{path}: the test split is empty (0 rows)")
+    return table.to_pandas()
+
+
+def _reason(decision: Decision) -> str:
+    metric, margin, challenger, champion = decision.metric, decision.margin, decision.challenger, decision.champion
+    them = f"champion v{decision.champion_version}"
+    if champion is None:
+        return f"{them} has no {metric} on this test data; the challenger ({metric} {_num(challenger)}) replaces it"
+    gain = (challenger - champion) if decision.higher_is_better else (champion - challenger)
+    if decision.register:
+        return (
+            f"challenger {metric} {_num(challenger)} beats {them} {metric} {_num(champion)} "
+            f"by {_num(gain)} > margin {_num(margin)}"
+        )
+    return (
+        f"challenger {metric} {_num(challenger)} does not beat {them} {metric} {_num(champion)} "
+        f"by more than margin {_num(margin)} (gain {_num(gain)}); {them} stays the default"
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}" if value == 0 or 0.001 <= abs(value) < 1e6 else f"{value:.3g}"

@@ -1,0 +1,103 @@
+"""KFP v2 wrappers of champion/challenger and register. The logic lives in `register.champion`
+and `register.core`; these only map artifacts to paths.
+
+Both run in the register image, which contains `register`, `mlops` and `kfp`. `build_components`
+binds them to one image reference, decided by the build, never hard-coded here.
+"""
+
+from kfp import dsl
+from kfp.dsl import Artifact, Dataset, Input, Model, Output
+
+LOCAL_IMAGE = "vertex-mlops/register:latest"
+
+
+def champion_challenger(
+    model: Input[Model],
+    test_data: Input[Dataset],
+    evaluation: Input[Artifact],
+    decision: Output[Artifact],
+    registry_uri: str,
+    model_name: str,
+    metric: str,
+    margin: float = 0.0,
+) -> bool:
+    """Score the registry's default version on the test data and decide whether the challenger wins.
+
+    Args:
+        model: the challenger's bundle (train's output).
+        test_data: the test split the challenger was evaluated on (Parquet).
+        evaluation: evaluate's JSON `{"problem_type", "metrics", "rows"}` for the challenger.
+        decision: JSON `{"register", "metric", "higher_is_better", "margin", "challenger",
+            "champion", "champion_version", "reason"}`.
+        registry_uri: a folder or gs:// URI (local registry), or vertex://PROJECT/LOCATION.
+        model_name: the registered model's name.
+        metric: the deciding metric (auc, f1, log_loss, rmse, ...).
+        margin: how much better, in the metric's units, the challenger must be.
+
+    Returns:
+        True if the challenger should be registered as the new default.
+    """
+    import json
+
+    from mlops import storage
+    from register.steps import run_champion_challenger
+
+    result = run_champion_challenger(
+        model.path, test_data.path, evaluation.path, registry_uri, model_name, metric, margin
+    )
+    storage.write_text(decision.path, json.dumps(result, indent=2))
+    decision.metadata.update(result)
+    return bool(result["register"])
+
+
+def register(
+    model: Input[Model],
+    evaluation: Input[Artifact],
+    decision: Input[Artifact],
+    registered: Output[Artifact],
+    registry_uri: str,
+    model_name: str,
+    labels: dict = {},  # noqa: B006 - KFP reads defaults from the signature; never mutated
+    serving_image: str = "",
+) -> str:
+    """Register the model as the new default version if the decision says so.
+
+    Args:
+        model: the bundle to register.
+        evaluation: evaluate's JSON; a model without metrics is refused.
+        decision: champion/challenger's JSON; nothing is registered unless `register` is true.
+        registered: JSON record of the new version (or of why nothing was registered).
+        registry_uri: a folder or gs:// URI (local registry), or vertex://PROJECT/LOCATION.
+        model_name: the registered model's name.
+        labels: labels of the new version (GCP label rules); `problem_type` is added.
+        serving_image: Vertex AI only: the container image that serves the model.
+
+    Returns:
+        The new version ("1", "2", ...), or "" if nothing was registered.
+    """
+    import json
+
+    from mlops import storage
+    from register.steps import run_register
+
+    record = run_register(
+        model.path,
+        model.uri,
+        evaluation.path,
+        decision.path,
+        registry_uri,
+        model_name,
+        labels,
+        serving_image,
+    )
+    storage.write_text(registered.path, json.dumps(record, indent=2))
+    registered.metadata.update({k: v for k, v in record.items() if k in ("registered", "version", "resource_name")})
+    return str(record.get("version", ""))
+
+
+def build_components(image: str = LOCAL_IMAGE):  # - kfp's component type is not public
+    """The (champion_challenger, register) KFP components for `image`, the tag Pants built."""
+    return (
+        dsl.component(champion_challenger, base_image=image, install_kfp_package=False),
+        dsl.component(register, base_image=image, install_kfp_package=False),
+    )

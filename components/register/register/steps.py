@@ -1,0 +1,68 @@
+"""The two pipeline steps as file-level calls, shared by the KFP wrappers and the CLI.
+
+Each reads its JSON inputs from files, calls `register.champion` or `register.core`, and returns
+the JSON record the step writes: the decision, or the registration record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlops.model_bundle import BundleError, BundleInfo, load_bundle
+from mlops.registry import RegistryError, open_registry
+from register.champion import decide
+from register.core import RegisterError, check_evaluation, read_json, register_model, registration_record
+
+
+def run_champion_challenger(
+    model_uri: str,
+    test_path: str,
+    evaluation_path: str,
+    registry_uri: str,
+    model_name: str,
+    metric: str,
+    margin: float = 0.0,
+) -> dict[str, Any]:
+    """Decide champion/challenger for the bundle at `model_uri`; returns the decision JSON."""
+    problem_type, metrics = check_evaluation(read_json(evaluation_path, "evaluation"), f"evaluation {evaluation_path}")
+    info = _bundle_info(model_uri)
+    if info.problem_type != problem_type:
+        raise RegisterError(
+            f"{model_uri}: the bundle is a {info.problem_type} model but the evaluation is {problem_type}"
+        )
+    try:
+        registry = open_registry(registry_uri)
+    except RegistryError as error:
+        raise RegisterError(f"registry_uri: {error}") from None
+    return decide(metrics, test_path, registry, model_name, metric, margin, info).to_dict()
+
+
+def run_register(
+    model_path: str,
+    model_uri: str,
+    evaluation_path: str,
+    decision_path: str,
+    registry_uri: str,
+    model_name: str,
+    labels: Mapping[str, Any] | None = None,
+    serving_image: str = "",
+) -> dict[str, Any]:
+    """Register the bundle if the decision says so; returns the registration record.
+
+    `model_path` is where this process reads the bundle; `model_uri` is what the registry records
+    (the same for local files; `/gcs/...` and `gs://...` for a KFP artifact on Vertex AI).
+    """
+    evaluation = read_json(evaluation_path, "evaluation")
+    decision = read_json(decision_path, "decision")
+    version = register_model(
+        model_uri, evaluation, decision, registry_uri, model_name, labels, serving_image, bundle_path=model_path
+    )
+    return registration_record(version, registry_uri, decision)
+
+
+def _bundle_info(model_uri: str) -> BundleInfo:
+    try:
+        return load_bundle(model_uri).info
+    except BundleError as error:
+        raise RegisterError(f"model: {error}") from None

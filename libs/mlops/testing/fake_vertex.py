@@ -1,0 +1,254 @@
+"""A local fake of the Vertex AI REST API (v1 and v1beta1) for tests that use the real SDK.
+
+Point the official SDK at it and everything between our code and the wire is real:
+
+    with FakeVertex() as fake:
+        aiplatform.init(project="p", location="us-central1", api_endpoint=fake.endpoint,
+                        api_transport="rest", credentials=AnonymousCredentials())
+        ...  # aiplatform.Model.upload(...), PipelineJob(...).submit(), ...
+        assert fake.requests_to("POST", ":upload")[0].body["model"]["displayName"] == "churn"
+
+It answers the calls the SDK makes for the model registry and for pipelines: models:upload (a
+finished long-running operation) and operations GET, models GET (`ID`, `ID@VERSION`,
+`ID@ALIAS`), list (with `display_name=` / `labels.K=` filters), listVersions,
+mergeVersionAliases, evaluations:import and evaluations GET/list, and pipelineJobs
+create/get/list/cancel, models:deleteVersion and models DELETE. Anything else is recorded and
+answered 404 with a JSON error that names the unhandled method and path. State lives in memory
+(`fake.state`), and every request is recorded in `fake.requests` (method, path, query, parsed
+JSON body, headers). `fake.fail(...)` makes the next matching requests fail, to test what callers
+do when the API errors. `fake.init_sdk(project, location)` points `aiplatform.init` at the fake.
+
+PipelineJob.submit() first checks a GCS bucket through other Google hosts (~100 s timeout):
+tests patch `google.cloud.aiplatform.utils.gcs_utils.
+create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist`, the SDK's boundary to GCS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from mlops.testing.fake_vertex_state import ApiError, FakeState, matches_filter
+
+LOCATION = r"/(?P<version>v1|v1beta1)/(?P<parent>projects/[^/]+/locations/[^/]+)"
+MODEL = LOCATION + r"/models/(?P<model>[^/:]+)"
+Handler = Callable[["FakeVertex", "RecordedRequest", dict[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake received. `body` is the parsed JSON (or raw text, or None)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    """An injected error: the next `times` requests matching method and path get `code`."""
+
+    method: str
+    path_contains: str
+    code: int
+    status: str
+    times: int
+
+
+def _model_name(match: dict[str, str]) -> str:
+    return f"{match['parent']}/models/{match['model']}"
+
+
+def _query(request: RecordedRequest, key: str, default: str | None = None) -> Any:
+    return request.query.get(key, [default])[0]
+
+
+def _job(match: dict[str, str]) -> str:
+    return f"{match['parent']}/pipelineJobs/{match['job']}"
+
+
+class FakeVertex:
+    """The fake API server on 127.0.0.1 and an ephemeral port; use it as a context manager."""
+
+    def __init__(self, *, pipeline_final_state: str = "PIPELINE_STATE_SUCCEEDED") -> None:
+        self.state = FakeState(pipeline_final_state=pipeline_final_state)
+        self.requests: list[RecordedRequest] = []
+        self.lock = threading.RLock()
+        self.faults: list[Fault] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The `api_endpoint` for `aiplatform.init` (with the http scheme the SDK needs here)."""
+        if self._server is None:
+            raise RuntimeError("FakeVertex is not running: use it as a context manager or call start()")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> FakeVertex:
+        """Start serving in a background thread."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vertex", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeVertex:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def init_sdk(self, project: str = "test-project", location: str = "us-central1", **kwargs: Any) -> None:
+        """`aiplatform.init` pointed at this fake, over REST, with anonymous credentials."""
+        from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep
+        from google.cloud import aiplatform
+
+        aiplatform.init(
+            project=project,
+            location=location,
+            api_endpoint=self.endpoint,
+            api_transport="rest",
+            credentials=AnonymousCredentials(),
+            **kwargs,
+        )
+
+    def fail(self, method: str, path_contains: str, code: int = 500, status: str = "INTERNAL", times: int = 1) -> None:
+        """Answer the next `times` matching requests with an error (fault injection for tests)."""
+        with self.lock:
+            self.faults.append(Fault(method, path_contains, code, status, times))
+
+    def requests_to(self, method: str | None = None, path_contains: str = "") -> list[RecordedRequest]:
+        """The recorded requests with this method (any if None) whose path contains the text."""
+        with self.lock:
+            return [r for r in self.requests if (method is None or r.method == method) and path_contains in r.path]
+
+    # Handlers that combine state calls (each runs under self.lock).
+    def get_model(self, name: str) -> dict[str, Any]:
+        model, selector = self.state.model(name)
+        return model.version(selector)
+
+    def merge_aliases(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        model, selector = self.state.model(name)
+        version = model.version(selector)
+        model.assign_aliases(version, list(body.get("versionAliases", [])))
+        return version
+
+    def evaluations(self, name: str) -> list[dict[str, Any]]:
+        model, selector = self.state.model(name)
+        if selector is None and "@" not in name:
+            return [e for evaluations in model.evaluations.values() for e in evaluations]
+        return model.evaluations.get(model.version(selector)["versionId"], [])
+
+    def evaluation(self, name: str, evaluation_id: str) -> dict[str, Any]:
+        for evaluation in self.evaluations(name.partition("@")[0]):
+            if evaluation["name"].endswith(f"/evaluations/{evaluation_id}"):
+                return evaluation
+        raise ApiError(404, "NOT_FOUND", f"fake Vertex AI: evaluation {evaluation_id} of {name} not found")
+
+    def get_operation(self, name: str) -> dict[str, Any]:
+        if name not in self.state.operations:
+            raise ApiError(404, "NOT_FOUND", f"fake Vertex AI: operation {name} not found")
+        return self.state.operations[name]
+
+    def list_pipeline_jobs(self, parent: str, expression: str) -> list[dict[str, Any]]:
+        names = [name for name in self.state.pipeline_jobs if name.startswith(f"{parent}/pipelineJobs/")]
+        jobs = [self.state.get_pipeline_job(name) for name in names]
+        return [job for job in jobs if matches_filter(job, expression)]
+
+    def create_pipeline_job(self, parent: str, request: RecordedRequest) -> dict[str, Any]:
+        return self.state.create_pipeline_job(parent, _query(request, "pipelineJobId"), request.body or {})
+
+    def cancel_pipeline_job(self, name: str) -> dict[str, Any]:
+        self.state.get_pipeline_job(name)
+        self.state.pipeline_jobs[name]["state"] = "PIPELINE_STATE_CANCELLED"
+        return {}
+
+    def dispatch(self, request: RecordedRequest) -> tuple[int, Any]:
+        """Record `request` and answer it: (HTTP status, JSON body)."""
+        with self.lock:
+            self.requests.append(request)
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == request.method and fault.path_contains in request.path:
+                    fault.times -= 1
+                    message = f"fake Vertex AI: injected failure of {request.method} {request.path}"
+                    return fault.code, {"error": {"code": fault.code, "message": message, "status": fault.status}}
+            for method, pattern, handler in ROUTES:
+                match = pattern.fullmatch(request.path)
+                if method == request.method and match:
+                    try:
+                        return 200, handler(self, request, match.groupdict())
+                    except ApiError as error:
+                        return error.code, {
+                            "error": {"code": error.code, "message": error.message, "status": error.status}
+                        }
+        message = f"fake Vertex AI: no handler for {request.method} {request.path}"
+        return 404, {"error": {"code": 404, "message": message, "status": "NOT_FOUND"}}
+
+
+L, M, JOB = LOCATION, MODEL, LOCATION + r"/pipelineJobs/(?P<job>[^/:]+)"
+_TABLE: list[tuple[str, str, Handler]] = [
+    ("POST", L + r"/models:upload", lambda f, r, m: f.state.upload_model(m["parent"], r.body or {}, m["version"])),
+    ("GET", L + r"/models", lambda f, r, m: {"models": f.state.list_models(m["parent"], _query(r, "filter", ""))}),
+    ("GET", M + r":listVersions", lambda f, r, m: {"models": f.state.model(_model_name(m))[0].versions}),
+    ("POST", M + r":mergeVersionAliases", lambda f, r, m: f.merge_aliases(_model_name(m), r.body or {})),
+    ("POST", M + r"/evaluations:import", lambda f, r, m: f.state.import_evaluation(_model_name(m), r.body or {})),
+    ("GET", M + r"/evaluations", lambda f, r, m: {"modelEvaluations": f.evaluations(_model_name(m))}),
+    ("GET", M + r"/evaluations/(?P<id>[^/:]+)", lambda f, r, m: f.evaluation(_model_name(m), m["id"])),
+    ("GET", M, lambda f, r, m: f.get_model(_model_name(m))),
+    ("DELETE", M + r":deleteVersion", lambda f, r, m: f.state.delete_version(_model_name(m))),
+    ("DELETE", M, lambda f, r, m: f.state.delete_model(_model_name(m))),
+    ("GET", r"/(?:v1|v1beta1)/(?P<name>projects/.+/operations/[^/:]+)", lambda f, r, m: f.get_operation(m["name"])),
+    ("POST", L + r"/pipelineJobs", lambda f, r, m: f.create_pipeline_job(m["parent"], r)),
+    (
+        "GET",
+        L + r"/pipelineJobs",
+        lambda f, r, m: {"pipelineJobs": f.list_pipeline_jobs(m["parent"], _query(r, "filter", ""))},
+    ),
+    ("GET", JOB, lambda f, r, m: f.state.get_pipeline_job(_job(m))),
+    ("POST", JOB + r":cancel", lambda f, r, m: f.cancel_pipeline_job(_job(m))),
+]
+ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [(verb, re.compile(path), fn) for verb, path, fn in _TABLE]
+
+
+def _handler_class(fake: FakeVertex) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's requests session expects
+
+        def _answer(self) -> None:
+            url = urlsplit(self.path)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+            try:
+                body: Any = json.loads(raw) if raw else None
+            except json.JSONDecodeError:
+                body = raw
+            request = RecordedRequest(self.command, unquote(url.path), parse_qs(url.query), body, dict(self.headers))
+            status, payload = fake.dispatch(request)
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:  # - the base class's name
+            """Quiet: tests read `fake.requests` instead of the server's access log."""
+
+    return _Handler
