@@ -1,0 +1,1 @@
+"""Evaluate component: scores a model bundle on the test split; metrics, curves and an HTML report."""

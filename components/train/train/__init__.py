@@ -1,0 +1,1 @@
+"""Train component: fits a preprocessing + model pipeline and writes it as a model bundle."""

@@ -1,0 +1,136 @@
+"""Model types, their hyperparameters, and the preprocessing + estimator pipeline that is fitted.
+
+The pipeline's first step is a `ColumnTransformer` fitted on the training split and saved with the
+estimator, so serving applies exactly the transform the model was trained with (no train/serve skew).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import lightgbm
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from mlops.model_bundle import categorical_as_text
+
+MODEL_TYPES = ("lightgbm", "random_forest", "linear")
+N_JOBS = 2  # the machines this runs on have 2 cores; more threads only add contention
+# LightGBM's OpenMP threads spin while waiting: on a busy 2-core machine one thread was 5-30x faster
+# than two on 3k-100k rows. Override with the n_jobs hyperparameter on a dedicated machine.
+LIGHTGBM_N_JOBS = 1
+MISSING_CATEGORY = "__missing__"
+
+# Hyperparameters that are integers: KFP hands numbers inside a dict parameter over as floats.
+_INTEGER_PARAMETERS = {
+    "n_estimators", "num_leaves", "max_depth", "min_child_samples", "subsample_for_bin", "subsample_freq",
+    "max_iter", "min_samples_leaf", "min_samples_split", "max_leaf_nodes", "n_jobs", "verbose",
+}  # fmt: skip
+_ESTIMATORS: dict[tuple[str, str], Any] = {
+    ("lightgbm", "classification"): lightgbm.LGBMClassifier,
+    ("lightgbm", "regression"): lightgbm.LGBMRegressor,
+    ("random_forest", "classification"): RandomForestClassifier,
+    ("random_forest", "regression"): RandomForestRegressor,
+    ("linear", "classification"): LogisticRegression,
+    ("linear", "regression"): Ridge,
+}
+
+
+class HyperparameterError(ValueError):
+    """An unknown hyperparameter name or a value of the wrong kind; the message lists the valid names."""
+
+
+def _defaults(model_type: str, seed: int) -> dict[str, Any]:
+    if model_type == "lightgbm":
+        # deterministic + force_row_wise: identical models for identical data and seed.
+        return {
+            "random_state": seed,
+            "n_jobs": LIGHTGBM_N_JOBS,
+            "verbose": -1,
+            "deterministic": True,
+            "force_row_wise": True,
+        }
+    if model_type == "random_forest":
+        return {"random_state": seed, "n_jobs": N_JOBS}
+    return {"random_state": seed, "max_iter": 1000} if model_type == "linear" else {}
+
+
+def valid_hyperparameters(model_type: str, problem_type: str) -> list[str]:
+    """The hyperparameter names `model_type` accepts for `problem_type` (the seed is set separately)."""
+    names = set(_ESTIMATORS[model_type, problem_type]().get_params()) - {"random_state"}
+    return sorted(names)
+
+
+def normalize_hyperparameters(model_type: str, problem_type: str, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Check names against the estimator and turn integer-valued floats back into ints where an int is meant."""
+    valid = valid_hyperparameters(model_type, problem_type)
+    unknown = sorted(set(hyperparameters) - set(valid))
+    if unknown:
+        raise HyperparameterError(
+            f"unknown {model_type} hyperparameter(s) {unknown} for {problem_type}"
+            + ("; set the seed with `seed`, not random_state" if "random_state" in unknown else "")
+            + f"; valid names are: {', '.join(valid)}"
+        )
+    result: dict[str, Any] = {}
+    for name, value in hyperparameters.items():
+        if name in _INTEGER_PARAMETERS and isinstance(value, float):
+            if not value.is_integer():
+                raise HyperparameterError(f"hyperparameter {name!r} must be an integer, got {value}")
+            value = int(value)
+        result[name] = value
+    return result
+
+
+def make_estimator(model_type: str, problem_type: str, hyperparameters: Mapping[str, Any], seed: int) -> Any:
+    """An unfitted estimator with our defaults overridden by `hyperparameters`."""
+    params = {**_defaults(model_type, seed), **normalize_hyperparameters(model_type, problem_type, hyperparameters)}
+    return _ESTIMATORS[model_type, problem_type](**params)
+
+
+def build_pipeline(
+    model_type: str,
+    problem_type: str,
+    numeric: list[str],
+    categorical: list[str],
+    hyperparameters: Mapping[str, Any],
+    seed: int,
+) -> Pipeline:
+    """Preprocessing fitted with the model: imputation and scaling for linear models, imputation for
+    random forests, pass-through for LightGBM (it handles missing values); categoricals are one-hot
+    encoded, or ordinal-encoded as LightGBM categorical features. Unseen categories are ignored."""
+    numeric_steps: list[tuple[str, Any]] = []
+    if model_type != "lightgbm":
+        numeric_steps.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True)))
+    if model_type == "linear":
+        numeric_steps.append(("scale", StandardScaler()))
+    encoder: Any = (
+        OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+        if model_type == "lightgbm"
+        else OneHotEncoder(handle_unknown="ignore")
+    )
+    categorical_steps = [
+        ("as_text", FunctionTransformer(categorical_as_text, feature_names_out="one-to-one")),
+        ("impute", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
+        ("encode", encoder),
+    ]
+    transformers: list[tuple[str, Any, list[str]]] = []
+    if numeric:
+        transformers.append(("numeric", Pipeline(numeric_steps) if numeric_steps else "passthrough", numeric))
+    if categorical:
+        transformers.append(("categorical", Pipeline(categorical_steps), categorical))
+    preprocess = ColumnTransformer(transformers, sparse_threshold=0.0 if model_type == "lightgbm" else 0.3)
+    return Pipeline(
+        [("preprocess", preprocess), ("model", make_estimator(model_type, problem_type, hyperparameters, seed))]
+    )
+
+
+def fit_parameters(model_type: str, numeric: list[str], categorical: list[str]) -> dict[str, Any]:
+    """Extra `Pipeline.fit` arguments: LightGBM is told which encoded columns are categorical."""
+    if model_type != "lightgbm" or not categorical:
+        return {}
+    return {"model__categorical_feature": list(range(len(numeric), len(numeric) + len(categorical)))}
