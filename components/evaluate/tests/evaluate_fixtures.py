@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from train.core import TrainSpec, train_model
 
 from mlops.model_bundle import save_bundle
 from mlops.sample_data import SampleSpec, write
+from train.core import TrainSpec, train_model
 
 PROBLEMS: dict[str, dict[str, Any]] = {
     "churn": {

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from evaluate.cli import main
 
 pytest_plugins = ["evaluate_fixtures"]  # fixtures: see evaluate_fixtures.py

@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from kfp.dsl import HTML, Artifact, ClassificationMetrics, Dataset, Metrics, Model
+
 from evaluate.component import build_component, evaluate
 from evaluate.core import EvaluateError
-from kfp.dsl import HTML, Artifact, ClassificationMetrics, Dataset, Metrics, Model
 
 pytest_plugins = ["evaluate_fixtures"]  # fixtures: see evaluate_fixtures.py
 

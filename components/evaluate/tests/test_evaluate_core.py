@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from evaluate.core import EvaluateError, evaluate_model, roc_points
-from evaluate.report import write_report
 from sklearn import metrics as skm
 
+from evaluate.core import EvaluateError, evaluate_model, roc_points
+from evaluate.report import write_report
 from mlops.model_bundle import load_bundle, predict, predict_proba
 
 pytest_plugins = ["evaluate_fixtures"]  # fixtures: see evaluate_fixtures.py

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evaluate.component import build_component as build_evaluate
 from kfp import dsl, local
 from kfp.dsl import Dataset
+
+from evaluate.component import build_component as build_evaluate
 from train.component import build_component as build_train
 
 pytest_plugins = ["evaluate_fixtures"]  # fixtures: see evaluate_fixtures.py

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from kfp import dsl, local
+
 from notify.component import build_component
 from notify.core import NotifyError, RunOutcome, outcome_from_status, send
 

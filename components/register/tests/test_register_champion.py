@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import Trained  # pants: no-infer-dep
+from register_fixtures import Trained  # pants: no-infer-dep
+
+from mlops.registry import LocalModelRegistry
 from register.champion import decide
 from register.core import RegisterError
 from register.steps import run_champion_challenger
 
-from mlops.registry import LocalModelRegistry
+pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 
 def registry_with(tmp_path: Path, champion: Trained, name: str = "churn") -> LocalModelRegistry:

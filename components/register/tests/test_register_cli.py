@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Trained, write_json  # pants: no-infer-dep
+from register_fixtures import Trained, write_json  # pants: no-infer-dep
+
 from register.cli import main
+
+pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 
 def test_champion_register_and_versions(

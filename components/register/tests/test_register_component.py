@@ -3,12 +3,14 @@
 import json
 from pathlib import Path
 
-from conftest import Trained  # pants: no-infer-dep
 from kfp import dsl, local
 from kfp.dsl import Artifact, Dataset, Model
-from register.component import build_components, champion_challenger, register
+from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.registry import LocalModelRegistry
+from register.component import build_components, champion_challenger, register
+
+pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 
 def artifacts(trained: Trained) -> tuple[Model, Dataset, Artifact]:

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Trained  # pants: no-infer-dep
-from register.core import RegisterError, register_model, registration_record
+from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.registry import LocalModelRegistry
 from mlops.testing.fake_vertex import FakeVertex
+from register.core import RegisterError, register_model, registration_record
+
+pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 WIN = {"register": True, "metric": "auc", "reason": "no champion: 'churn' has no default version yet"}
 LOSS = {"register": False, "metric": "auc", "reason": "challenger auc 0.5 does not beat champion v1"}

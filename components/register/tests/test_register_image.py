@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import docker
-from conftest import Trained  # pants: no-infer-dep
+from register_fixtures import Trained  # pants: no-infer-dep
+
+pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 # Pants builds the image before this test runs (runtime_package_dependencies) and writes its
 # metadata next to the test, so the test uses the exact content-hash tag of this build.

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from train.cli import main, parse_params
 
 from mlops.model_bundle import load_bundle
+from train.cli import main, parse_params
 
 pytest_plugins = ["train_fixtures"]  # fixtures: see train_fixtures.py
 

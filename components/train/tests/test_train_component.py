@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from kfp.dsl import Dataset, Model
-from train.component import build_component, train
-from train.core import TrainError
 
 from mlops.model_bundle import load_bundle
+from train.component import build_component, train
+from train.core import TrainError
 
 pytest_plugins = ["train_fixtures"]  # fixtures: see train_fixtures.py
 

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sklearn.compose import ColumnTransformer
-from train.core import TrainError, TrainSpec, train_model
 
 from mlops.metrics import compute_metrics
 from mlops.model_bundle import load_bundle, predict, predict_proba, save_bundle
+from train.core import TrainError, TrainSpec, train_model
 
 pytest_plugins = ["train_fixtures"]  # fixtures: see train_fixtures.py
 

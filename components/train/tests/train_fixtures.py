@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from train.core import TrainSpec
 
 from mlops.sample_data import SampleSpec, write
+from train.core import TrainSpec
 
 PROBLEMS: dict[str, dict[str, Any]] = {
     "churn": {

@@ -4,8 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+
 from validate.cli import main
 from validate.schema import load_schema
+
+pytest_plugins = ["validate_fixtures"]  # fixtures: see validate_fixtures.py
 
 
 def test_cli_infers_a_schema_and_writes_an_html_report(

@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 from kfp import dsl, local
 from kfp.dsl import Artifact, Dataset, Markdown, Output
+
 from validate.component import build_component, validate
 from validate.errors import DataValidationError, SchemaError
 from validate.schema import infer_schema, load_schema, save_schema
+
+pytest_plugins = ["validate_fixtures"]  # fixtures: see validate_fixtures.py
 
 
 def datasets(paths: dict[str, str]) -> dict[str, Dataset]:

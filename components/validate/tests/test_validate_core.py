@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+
 from validate.core import (
     DataValidationError,
     Thresholds,
@@ -22,6 +23,8 @@ from validate.core import (
 )
 from validate.errors import ValidateError
 from validate.schema import ColumnSpec, TableSchema, infer_schema
+
+pytest_plugins = ["validate_fixtures"]  # fixtures: see validate_fixtures.py
 
 SampleWriter = Callable[..., str]
 

@@ -10,6 +10,8 @@ import pytest
 
 from mlops.sample_data import SampleSpec, write
 
+pytest_plugins = ["validate_fixtures"]  # fixtures: see validate_fixtures.py
+
 # Pants builds the image before this test runs (runtime_package_dependencies) and writes its
 # metadata next to the test, so the test uses the exact content-hash tag of this build.
 IMAGE_INFO = Path("components.validate/image.docker-info.json")

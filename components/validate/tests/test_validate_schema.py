@@ -7,8 +7,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from validate.errors import SchemaError, ValidateError
 from validate.schema import ColumnSpec, InferOptions, TableSchema, infer_schema, load_schema, save_schema
+
+pytest_plugins = ["validate_fixtures"]  # fixtures: see validate_fixtures.py
 
 
 def write_parquet(path: Path, columns: dict[str, pa.Array | list]) -> str:

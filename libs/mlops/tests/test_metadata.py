@@ -85,8 +85,10 @@ def test_runs_are_stored_listed_and_found_by_model_version(tmp_path: Path) -> No
     assert [run["run_id"] for run in reopened.list_runs()] == ["r2", "r1"]
     assert reopened.get_run("r1")["tasks"][1]["name"] == "train"
     assert reopened.lineage("churn-classifier:1")["run_id"] == "r1"
+    experiment = reopened.client.get_experiment_by_name("churn-training")
+    assert experiment is not None
     child_runs = reopened.client.search_runs(
-        [reopened.client.get_experiment_by_name("churn-training").experiment_id],
+        [experiment.experiment_id],
         filter_string="tags.`mlops.status` = 'SUCCEEDED'",
     )
     assert len(child_runs) == 7  # 4 tasks of r1 + 3 of r2

@@ -1,4 +1,8 @@
-"""Synthetic churn splits (mlops.sample_data) shared by the tests: clean, and with bad rows."""
+"""Synthetic churn splits (mlops.sample_data) shared by the tests: clean, and with bad rows.
+
+Loaded with `pytest_plugins` rather than from a conftest.py, which would clash under mypy with the
+other components' conftest modules.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 A "good" model uses every feature; a "poor" one predicts the training prior (classification) or
 mean (regression). Both are saved with `mlops.model_bundle.save_bundle`, and each gets the
 evaluation JSON the evaluate step would write for it on the test split.
+
+Loaded with `pytest_plugins` rather than from a conftest.py, which would clash under mypy with the
+other components' conftest modules.
 """
 
 from __future__ import annotations
