@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from mlops.config import _Section, read_yaml_mapping, validate_model
+from mlops.features import FeatureError, FeatureSpec, load_spec
 
 CLASSIFICATION_METRICS = ("auc", "precision", "recall", "f1", "log_loss", "accuracy")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
@@ -108,7 +109,25 @@ class PipelineConfig(_Section):
             )
         if self.data.target in self.features.numeric + self.features.categorical:
             raise ValueError(f"target {self.data.target!r} is also listed as a feature")
+        spec = self.feature_spec()
+        listed = self.features.numeric + self.features.categorical
+        if undeclared := [name for name in listed if name not in spec.feature_names]:
+            raise ValueError(f"features {undeclared} are not produced by any transform in features.transforms")
         return self
+
+    def feature_spec(self) -> FeatureSpec:
+        """The declared transforms as a validated FeatureSpec (raises ValueError naming the problem)."""
+        try:
+            return load_spec(
+                {
+                    "entity_column": self.data.entity_column,
+                    "timestamp_column": self.data.timestamp_column,
+                    "transforms": self.features.transforms,
+                },
+                source="features.transforms",
+            )
+        except FeatureError as error:
+            raise ValueError(str(error)) from None
 
     def resources_for(self, step: str) -> StepResources:
         return self.resources.get(step, StepResources())

@@ -3,15 +3,16 @@
     with FakeFeatureStoreApi() as fake:
         store = VertexFeatureStore("p", "us-central1", "features", "online", api_endpoint=fake.endpoint)
         ...
-        assert fake.requests_to("POST", ":sync")
+        assert fake.requests_to("POST", "/v1/projects/p/locations/us-central1/featureOnlineStores")
 
-BigQuery: datasets insert, tables get/delete, Parquet load jobs (multipart uploads: what the client
-sends for files under 5 MiB when it is told their size), query jobs, jobs get and getQueryResults. Loaded Parquet lands in an in-memory DuckDB database
-(schema = dataset), and queries run there after a small BigQuery-to-DuckDB rewrite (backtick
-identifiers, `* EXCEPT`, FLOAT64/INT64), so a test checks what the production SQL computes.
-Vertex AI v1: featureOnlineStores and featureViews get/create (finished operations), `:sync` (reads
-the FeatureView's BigQuery source into the fake online store), featureViewSyncs get, and
-`:fetchFeatureValues`. Other calls get a 404 naming them. Every request is kept in `requests`.
+BigQuery: datasets insert, tables get/delete, Parquet load jobs (multipart uploads, which the client
+sends for files under 5 MiB when given their size), query jobs, jobs get and getQueryResults. Loaded
+Parquet lands in an in-memory DuckDB database (schema = dataset) and queries run there after a small
+BigQuery-to-DuckDB rewrite (backtick identifiers, `* EXCEPT`, FLOAT64/INT64), so tests check what
+the production SQL computes. Vertex AI v1: featureOnlineStores and featureViews get/create (finished
+operations), `:sync` (copies the FeatureView's BigQuery source into the fake online store),
+featureViewSyncs get and `:fetchFeatureValues`. Anything else gets a 404 naming it. Every request
+is recorded in `requests`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,31 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 
 _BQ = r"/bigquery/v2/projects/(?P<project>[^/]+)"
+_TABLE = _BQ + r"/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)"
 _FS = r"/v1/(?P<parent>projects/[^/]+/locations/[^/]+)/featureOnlineStores"
-_BQ_TYPES = {"BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "FLOAT", "VARCHAR": "STRING", "BOOLEAN": "BOOLEAN"}
+_VIEW = _FS + r"/(?P<store>[^/]+)/featureViews/(?P<view>[^/:]+)"
+_ROUTES = [
+    ("POST", _BQ + r"/datasets", "_create_dataset"),
+    ("GET", _TABLE, "_get_table"),
+    ("DELETE", _TABLE, "_delete_table"),
+    ("POST", "/upload" + _BQ + r"/jobs", "_upload"),
+    ("POST", _BQ + r"/jobs", "_query_job"),
+    ("GET", _BQ + r"/jobs/(?P<job>[^/]+)", "_get_job"),
+    ("GET", _BQ + r"/queries/(?P<job>[^/]+)", "_query_results"),
+    ("GET", _FS + r"/(?P<store>[^/:]+)", "_get"),
+    ("POST", _FS, "_create"),
+    ("GET", _VIEW, "_get"),
+    ("POST", _FS + r"/(?P<store>[^/]+)/featureViews", "_create"),
+    ("POST", _VIEW + ":sync", "_sync"),
+    ("GET", r"/v1/(?P<sync>projects/.+/featureViewSyncs/[^/]+)", "_get"),
+    ("POST", _VIEW + ":fetchFeatureValues", "_fetch"),
+]
+_BQ_TYPES = {"BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "FLOAT", "VARCHAR": "STRING", "TIMESTAMP": "DATETIME"}
+Result = tuple[list[str], list[tuple[Any, ...]], list[str]]  # column names, rows, DuckDB types
 
 
 class ApiError(Exception):
-    """Answered as a Google API error: HTTP `code` and a JSON body the client libraries parse."""
+    """Answered as a Google API error: HTTP `code` and the JSON body the client libraries parse."""
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
@@ -56,6 +76,14 @@ class RecordedRequest:
     body: Any
 
 
+@dataclass(frozen=True)
+class _Call:
+    match: dict[str, str]
+    query: dict[str, list[str]]
+    body: Any
+    raw: bytes
+
+
 def bigquery_to_duckdb(sql: str) -> str:
     """The small rewrite that lets DuckDB run the project's BigQuery SQL templates."""
     sql = re.sub(r"`([^`.]+)\.([^`.]+)\.([^`.]+)`", r'"\2"."\3"', sql)  # `project.dataset.table`
@@ -70,11 +98,11 @@ class FakeFeatureStoreApi:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self.db = duckdb.connect()
-        self.descriptions: dict[str, str] = {}
+        self.descriptions: dict[str, str] = {}  # "dataset.table" -> description, for every table
         self.resources: dict[str, dict[str, Any]] = {}  # Vertex AI resources by name
-        self.online: dict[str, dict[str, dict[str, Any]]] = {}  # feature view -> entity -> row
+        self.online: dict[str, dict[str, dict[str, Any]]] = {}  # feature view -> entity id -> row
         self.jobs: dict[str, dict[str, Any]] = {}
-        self._results: dict[str, tuple[list[str], list[tuple[Any, ...]], list[str]]] = {}
+        self._results: dict[str, Result] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 
@@ -92,108 +120,83 @@ class FakeFeatureStoreApi:
 
     def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
         """Requests with `method` whose path starts with `path` (if it starts with /) or contains it."""
-        return [
-            r
-            for r in self.requests
-            if r.method == method and (r.path.startswith(path) or path[0] != "/" and path in r.path)
-        ]
+        found = [r for r in self.requests if r.method == method]
+        return [r for r in found if r.path.startswith(path) or (path[0] != "/" and path in r.path)]
 
     def table(self, dataset: str, table: str) -> list[tuple[Any, ...]]:
         """All rows of a loaded table, for assertions."""
         return self.db.execute(f'SELECT * FROM "{dataset}"."{table}"').fetchall()
 
-    # --- BigQuery -------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any, raw: bytes) -> Any:
-        routes: list[tuple[str, str, Any]] = [
-            ("POST", _BQ + r"/datasets", self._create_dataset),
-            ("GET", _BQ + r"/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", self._get_table),
-            ("DELETE", _BQ + r"/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", self._delete_table),
-            ("POST", "/upload" + _BQ + r"/jobs", self._upload),
-            ("POST", _BQ + r"/jobs", self._query_job),
-            ("GET", _BQ + r"/jobs/(?P<job>[^/]+)", lambda m, q, b, r: self.jobs[m["job"]]),
-            ("GET", _BQ + r"/queries/(?P<job>[^/]+)", self._query_results),
-            ("GET", _FS + r"/(?P<store>[^/:]+)", self._get),
-            ("POST", _FS, self._create),
-            ("GET", _FS + r"/(?P<store>[^/]+)/featureViews/(?P<view>[^/:]+)", self._get),
-            ("POST", _FS + r"/(?P<store>[^/]+)/featureViews", self._create),
-            ("POST", _FS + r"/(?P<store>[^/]+)/featureViews/(?P<view>[^/:]+):sync", self._sync),
-            ("GET", r"/v1/(?P<sync>projects/.+/featureViewSyncs/[^/]+)", self._get),
-            ("POST", _FS + r"/(?P<store>[^/]+)/featureViews/(?P<view>[^/:]+):fetchFeatureValues", self._fetch),
-        ]
-        for route_method, pattern, action in routes:
+        for route_method, pattern, action in _ROUTES:
             if method == route_method and (match := re.fullmatch(pattern, path)):
                 with self._lock:
-                    return action(match.groupdict(), query, body, raw)
+                    return getattr(self, action)(_Call(match.groupdict(), query, body, raw))
         raise ApiError(404, f"fake feature store API: no route for {method} {path}")
 
-    def _create_dataset(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        dataset = body["datasetReference"]["datasetId"]
+    # BigQuery
+    def _create_dataset(self, call: _Call) -> Any:
+        dataset = call.body["datasetReference"]["datasetId"]
         if self.db.execute("SELECT 1 FROM duckdb_schemas() WHERE schema_name = ?", [dataset]).fetchone():
-            raise ApiError(409, f"Already Exists: Dataset {match['project']}:{dataset}")
+            raise ApiError(409, f"Already Exists: Dataset {call.match['project']}:{dataset}")
         self.db.execute(f'CREATE SCHEMA "{dataset}"')
-        return {**body, "id": f"{match['project']}:{dataset}"}
+        return {**call.body, "id": f"{call.match['project']}:{dataset}"}
 
-    def _get_table(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        key = f"{match['dataset']}.{match['table']}"
-        if key not in self.descriptions:
-            raise ApiError(404, f"Not found: Table {match['project']}:{key}")
-        names, _, types = self._run(f'SELECT * FROM "{match["dataset"]}"."{match["table"]}" LIMIT 0')
-        reference = {"projectId": match["project"], "datasetId": match["dataset"], "tableId": match["table"]}
-        return {"tableReference": reference, "description": self.descriptions[key], "schema": _schema(names, types)}
+    def _get_table(self, call: _Call) -> Any:
+        dataset, table = call.match["dataset"], call.match["table"]
+        if f"{dataset}.{table}" not in self.descriptions:
+            raise ApiError(404, f"Not found: Table {call.match['project']}:{dataset}.{table}")
+        names, _, types = self._run(f'SELECT * FROM "{dataset}"."{table}" LIMIT 0')
+        reference = {"projectId": call.match["project"], "datasetId": dataset, "tableId": table}
+        description = self.descriptions[f"{dataset}.{table}"]
+        return {"tableReference": reference, "description": description, "schema": _schema(names, types)}
 
-    def _delete_table(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        key = f"{match['dataset']}.{match['table']}"
-        if self.descriptions.pop(key, None) is not None:
-            self.db.execute(f'DROP TABLE "{match["dataset"]}"."{match["table"]}"')
+    def _delete_table(self, call: _Call) -> Any:
+        if self.descriptions.pop(f"{call.match['dataset']}.{call.match['table']}", None) is not None:
+            self.db.execute(f'DROP TABLE "{call.match["dataset"]}"."{call.match["table"]}"')
         return {}
 
-    def _upload(self, match: dict[str, str], query: dict[str, list[str]], body: Any, raw: bytes) -> Any:
-        if query.get("uploadType") != ["multipart"]:
-            raise ApiError(400, f"fake BigQuery takes multipart uploads only, got {query.get('uploadType')}")
-        boundary = raw.split(b"\r\n", 1)[0]
-        parts = [part.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n") for part in raw.split(boundary)[1:-1]]
-        return self._load(json.loads(parts[0]), parts[1])
-
-    def _load(self, job: dict[str, Any], data: bytes) -> dict[str, Any]:
+    def _upload(self, call: _Call) -> Any:
+        if call.query.get("uploadType") != ["multipart"]:
+            raise ApiError(400, f"fake BigQuery takes multipart uploads only, got {call.query.get('uploadType')}")
+        boundary = call.raw.split(b"\r\n", 1)[0]
+        parts = [part.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n") for part in call.raw.split(boundary)[1:-1]]
+        job, data = json.loads(parts[0]), parts[1]
         load = job["configuration"]["load"]
-        destination = load["destinationTable"]
-        name = f'"{destination["datasetId"]}"."{destination["tableId"]}"'
-        key = f"{destination['datasetId']}.{destination['tableId']}"
+        dataset, table = load["destinationTable"]["datasetId"], load["destinationTable"]["tableId"]
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder, "load.parquet")
-            path.write_bytes(data)
-            source = f"read_parquet('{path}')"
-            if key in self.descriptions and load.get("writeDisposition") == "WRITE_APPEND":
-                self.db.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {source}")
+            Path(folder, "load.parquet").write_bytes(data)
+            source = f"read_parquet('{Path(folder, 'load.parquet')}')"
+            if f"{dataset}.{table}" in self.descriptions and load.get("writeDisposition") == "WRITE_APPEND":
+                self.db.execute(f'INSERT INTO "{dataset}"."{table}" BY NAME SELECT * FROM {source}')
             else:
-                self.db.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {source}")
+                self.db.execute(f'CREATE OR REPLACE TABLE "{dataset}"."{table}" AS SELECT * FROM {source}')
             (rows,) = self.db.execute(f"SELECT count(*) FROM {source}").fetchone() or (0,)
-        self.descriptions[key] = load.get("destinationTableProperties", {}).get("description", "")
+        self.descriptions[f"{dataset}.{table}"] = load.get("destinationTableProperties", {}).get("description", "")
         return self._done(job, {"load": {"outputRows": str(rows)}})
 
-    def _query_job(self, match: dict[str, str], query: Any, body: dict[str, Any], raw: bytes) -> Any:
-        self._results[body["jobReference"]["jobId"]] = self._run(
-            bigquery_to_duckdb(body["configuration"]["query"]["query"])
-        )
-        return self._done(body, {"query": {"statementType": "SELECT"}})
+    def _query_job(self, call: _Call) -> Any:
+        result = self._run(bigquery_to_duckdb(call.body["configuration"]["query"]["query"]))
+        self._results[call.body["jobReference"]["jobId"]] = result
+        return self._done(call.body, {"query": {"statementType": "SELECT" if result[0] else "DDL"}})
 
-    def _query_results(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        names, rows, types = self._results[match["job"]]
-        job = self.jobs[match["job"]]
+    def _get_job(self, call: _Call) -> Any:
+        return self.jobs[call.match["job"]]
+
+    def _query_results(self, call: _Call) -> Any:
+        names, rows, types = self._results[call.match["job"]]
         values = [{"f": [{"v": _cell(value)} for value in row]} for row in rows]
-        result = {"jobReference": job["jobReference"], "jobComplete": True, "schema": _schema(names, types)}
-        return {**result, "totalRows": str(len(rows)), "rows": values}
+        result = {"jobReference": self.jobs[call.match["job"]]["jobReference"], "jobComplete": True}
+        return {**result, "schema": _schema(names, types), "totalRows": str(len(rows)), "rows": values}
 
-    def _run(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+    def _run(self, sql: str) -> Result:
         try:
             cursor = self.db.execute(sql)
         except duckdb.Error as error:
             raise ApiError(400, f"fake BigQuery cannot run the query: {error}") from None
         if cursor.description is None:
             return [], [], []
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-        return names, rows, [str(d[1]) for d in cursor.description]
+        return [d[0] for d in cursor.description], cursor.fetchall(), [str(d[1]) for d in cursor.description]
 
     def _done(self, job: dict[str, Any], statistics: dict[str, Any]) -> dict[str, Any]:
         reference = job["jobReference"]
@@ -201,22 +204,19 @@ class FakeFeatureStoreApi:
         self.jobs[reference["jobId"]] = {**job, "statistics": statistics}
         return self.jobs[reference["jobId"]]
 
-    # --- Vertex AI Feature Store ----------------------------------------------------------
-    def _get(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        name = match.get("sync") or self._name_from(match)
+    # Vertex AI Feature Store
+    def _get(self, call: _Call) -> Any:
+        name = call.match.get("sync") or _name(call.match)
         if name not in self.resources:
             raise ApiError(404, f"{name} not found")
         return self.resources[name]
 
-    def _create(self, match: dict[str, str], query: dict[str, list[str]], body: dict[str, Any], raw: bytes) -> Any:
-        body = json.loads(json.dumps(body))  # a copy: the recorded request stays as sent
-        kind = "FeatureView" if "store" in match else "FeatureOnlineStore"
-        name = f"{match['parent']}/featureOnlineStores/" + (
-            f"{match['store']}/featureViews/{query['featureViewId'][0]}"
-            if "store" in match
-            else query["featureOnlineStoreId"][0]
-        )
-        if kind == "FeatureOnlineStore":  # an Optimized store with a public endpoint, ready (state 2)
+    def _create(self, call: _Call) -> Any:
+        body = json.loads(json.dumps(call.body))  # a copy: the recorded request stays as sent
+        if "store" in call.match:
+            kind, name = "FeatureView", f"{_name(call.match)}/featureViews/{call.query['featureViewId'][0]}"
+        else:  # an Optimized store with a public endpoint, ready (state 2)
+            kind, name = "FeatureOnlineStore", _name({**call.match, "store": call.query["featureOnlineStoreId"][0]})
             body.setdefault("dedicatedServingEndpoint", {})["publicEndpointDomainName"] = "fake.featurestore.invalid"
             body["state"] = 2
         if name in self.resources:
@@ -225,64 +225,52 @@ class FakeFeatureStoreApi:
         response = {"@type": f"type.googleapis.com/google.cloud.aiplatform.v1.{kind}", **self.resources[name]}
         return {"name": f"{name}/operations/{uuid.uuid4().hex[:8]}", "done": True, "response": response}
 
-    def _sync(self, match: dict[str, str], query: Any, body: Any, raw: bytes) -> Any:
-        view_name = self._name_from(match)
-        view = self.resources[view_name]
-        source = view["bigQuerySource"]
-        table = source["uri"].removeprefix("bq://")
-        names, rows, _ = self._run(bigquery_to_duckdb(f"SELECT * FROM `{table}`"))
-        entity = source["entityIdColumns"][0]
-        self.online[view_name] = {str(row[names.index(entity)]): dict(zip(names, row, strict=True)) for row in rows}
-        sync_name = f"{view_name}/featureViewSyncs/{uuid.uuid4().int % 10**12}"
+    def _sync(self, call: _Call) -> Any:
+        view = _name(call.match)
+        source = self.resources[view]["bigQuerySource"]
+        names, rows, _ = self._run(bigquery_to_duckdb(f"SELECT * FROM `{source['uri'].removeprefix('bq://')}`"))
+        entity = names.index(source["entityIdColumns"][0])
+        self.online[view] = {str(row[entity]): dict(zip(names, row, strict=True)) for row in rows}
+        sync = f"{view}/featureViewSyncs/{uuid.uuid4().int % 10**12}"
         run_time = {"startTime": "2025-01-01T00:00:00Z", "endTime": "2025-01-01T00:01:00Z"}
         summary = {"rowSynced": str(len(rows))}
-        self.resources[sync_name] = {"name": sync_name, "finalStatus": {}, "runTime": run_time, "syncSummary": summary}
-        return {"featureViewSync": sync_name}
+        self.resources[sync] = {"name": sync, "finalStatus": {}, "runTime": run_time, "syncSummary": summary}
+        return {"featureViewSync": sync}
 
-    def _fetch(self, match: dict[str, str], query: Any, body: dict[str, Any], raw: bytes) -> Any:
-        view_name = self._name_from(match)
-        key = body.get("dataKey", {}).get("compositeKey", {}).get("parts", [body.get("dataKey", {}).get("key")])[0]
-        row = self.online.get(view_name, {}).get(str(key))
-        if row is None:
-            raise ApiError(404, f"entity {key} not found in {view_name}")
-        entity = self.resources[view_name]["bigQuerySource"]["entityIdColumns"][0]
-        features = [
-            {"name": n, "value": _feature_value(v)} for n, v in row.items() if n not in (entity, "feature_timestamp")
-        ]
-        return {"keyValues": {"features": features}}
+    def _fetch(self, call: _Call) -> Any:
+        view = _name(call.match)
+        (key,) = call.body["dataKey"]["compositeKey"]["parts"]
+        if (row := self.online.get(view, {}).get(str(key))) is None:
+            raise ApiError(404, f"entity {key} not found in {view}")
+        skip = {self.resources[view]["bigQuerySource"]["entityIdColumns"][0], "feature_timestamp"}
+        return {"keyValues": {"features": [{"name": n, "value": _value(v)} for n, v in row.items() if n not in skip]}}
 
-    @staticmethod
-    def _name_from(match: dict[str, str]) -> str:
-        name = f"{match['parent']}/featureOnlineStores/{match['store']}"
-        return name + (f"/featureViews/{match['view']}" if match.get("view") else "")
+
+def _name(match: dict[str, str]) -> str:
+    """The resource name of the store (and view) a route matched."""
+    name = f"{match['parent']}/featureOnlineStores/{match['store']}"
+    return name + (f"/featureViews/{match['view']}" if match.get("view") else "")
 
 
 def _schema(names: list[str], types: list[str]) -> dict[str, Any]:
-    return {
-        "fields": [
-            {"name": n, "type": _BQ_TYPES.get(t, "DATETIME" if t == "TIMESTAMP" else "STRING"), "mode": "NULLABLE"}
-            for n, t in zip(names, types, strict=True)
-        ]
-    }
+    fields = [
+        {"name": n, "type": _BQ_TYPES.get(t, "STRING"), "mode": "NULLABLE"} for n, t in zip(names, types, strict=True)
+    ]
+    return {"fields": fields}
 
 
 def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    """A value as tabledata JSON has it: a string (DATETIME in ISO form) or null."""
+    return None if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _feature_value(value: Any) -> dict[str, Any]:
+def _value(value: Any) -> dict[str, Any]:
     """A FeatureValue as the REST API writes it (int64 as a string)."""
-    kinds = (
-        (type(None), None),
-        (bool, "boolValue"),
-        (int, "int64Value"),
-        (float, "doubleValue"),
-        (object, "stringValue"),
-    )
-    key = next(key for kind, key in kinds if isinstance(value, kind))
-    return {} if key is None else {key: str(value) if key in ("int64Value", "stringValue") else value}
+    if value is None:
+        return {}
+    if isinstance(value, bool | float):
+        return {"boolValue" if isinstance(value, bool) else "doubleValue": value}
+    return {"int64Value": str(value)} if isinstance(value, int) else {"stringValue": str(value)}
 
 
 def _handler(fake: FakeFeatureStoreApi) -> type[BaseHTTPRequestHandler]:
@@ -309,7 +297,7 @@ def _handler(fake: FakeFeatureStoreApi) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        do_GET = do_POST = do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

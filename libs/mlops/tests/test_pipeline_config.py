@@ -53,3 +53,16 @@ def test_broken_configs_name_file_key_and_problem(tmp_path: Path, change: dict, 
     with pytest.raises(ConfigError, match=message) as error:
         load_pipeline_config(path)
     assert str(error.value).startswith(str(path))
+
+
+def test_transforms_are_validated_with_the_config(tmp_path: Path) -> None:
+    bad_op = write_variant(tmp_path, {"features.transforms": [{"op": "sqrt", "name": "x", "column": "y"}]})
+    with pytest.raises(ConfigError, match="features.transforms") as error:
+        load_pipeline_config(bad_op)
+    assert "sqrt" in str(error.value)
+
+
+def test_listed_features_must_come_from_a_transform(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, {"features.numeric": ["tenure_months", "not_a_feature"]})
+    with pytest.raises(ConfigError, match=r"features \['not_a_feature'\] are not produced by any transform"):
+        load_pipeline_config(path)

@@ -1,0 +1,1 @@
+"""Features component: declared transforms -> feature store -> point-in-time correct training sets."""
