@@ -1,0 +1,1 @@
+"""The training pipeline: data to a registered model."""

@@ -1,0 +1,222 @@
+"""The training pipeline: ingest -> validate -> features -> train -> evaluate -> champion/challenger
+-> register (only if the challenger wins), inside an exit handler that reports how the run ended.
+
+`build_pipeline(config, images)` binds each step to the image Pants built for it and applies the
+config's per-step resources and retries; data, feature and model settings become pipeline
+parameters (defaults from the config), so one compiled spec serves every runner.
+"""
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from kfp import compiler, dsl
+
+from evaluate.component import build_component as evaluate_component
+from features.component import build_component as features_component
+from ingest.component import build_component as ingest_component
+from mlops.pipeline_config import PipelineConfig
+from notify.component import build_component as notify_component
+from register.component import build_components as register_components
+from train.component import build_component as train_component
+from validate.component import build_component as validate_component
+
+COMPONENTS = ("ingest", "validate", "features", "train", "evaluate", "register", "notify")
+# Steps that talk to outside services and may fail transiently get the config's retries.
+TRANSIENT_STEPS = ("ingest", "features", "register")
+# Steps whose result depends on the registry's current state, not only on their inputs: never cached.
+UNCACHEABLE_STEPS = ("champion", "register")
+
+
+def default_images() -> dict[str, str]:
+    """Image references for runs that ignore images (kfp.local's SubprocessRunner).
+
+    `serving` is the container Vertex AI serves registered models with (the model server).
+    """
+    return {name: f"vertex-mlops/{name}:latest" for name in (*COMPONENTS, "serving")}
+
+
+def pipeline_parameters(config: PipelineConfig, *, registry_uri: str, feature_store_uri: str) -> dict[str, Any]:
+    """The run's parameter values, from the config and the environment's stores."""
+    return {
+        "source_uri": config.data.source,
+        "target": config.data.target,
+        "problem_type": config.data.problem_type,
+        "entity_column": config.data.entity_column,
+        "timestamp_column": config.data.timestamp_column,
+        "split_method": config.data.split.method,
+        "train_fraction": config.data.split.train,
+        "valid_fraction": config.data.split.valid,
+        "test_fraction": config.data.split.test,
+        "split_seed": config.data.split.seed,
+        "schema_uri": config.validation.schema_file,
+        "max_violation_rate": config.validation.max_violation_rate,
+        "feature_spec": {
+            "entity_column": config.data.entity_column,
+            "timestamp_column": config.data.timestamp_column,
+            "transforms": config.features.transforms,
+        },
+        "feature_transforms": config.features.transforms,  # the same, for the model bundle
+        "feature_view": config.features.view_name,
+        "feature_store_uri": feature_store_uri,
+        "numeric_features": config.features.numeric,
+        "categorical_features": config.features.categorical,
+        "model_type": config.model.type,
+        "hyperparameters": config.model.params,
+        "model_seed": config.model.seed,
+        "champion_metric": config.champion.metric,
+        "champion_margin": config.champion.margin,
+        "registry_uri": registry_uri,
+        "model_name": config.registry.model_name,
+        "model_labels": config.registry.labels,
+        "webhook_url": config.notify_webhook,
+        "git_commit": "",
+    }
+
+
+def build_pipeline(config: PipelineConfig, images: Mapping[str, str] | None = None) -> Callable[..., Any]:
+    """The KFP pipeline function for `config`, with every step bound to its image."""
+    images = {**default_images(), **(images or {})}
+    ingest_op = ingest_component(images["ingest"])
+    validate_op = validate_component(images["validate"])
+    features_op = features_component(images["features"])
+    train_op = train_component(images["train"])
+    evaluate_op = evaluate_component(images["evaluate"])
+    champion_op, register_op = register_components(images["register"])
+    notify_op = notify_component(images["notify"])
+
+    def configure(task: dsl.PipelineTask, step: str) -> dsl.PipelineTask:
+        resources = config.resources_for(step)
+        task.set_display_name(step).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
+        if step in TRANSIENT_STEPS and resources.retries:
+            task.set_retry(num_retries=resources.retries, backoff_duration="30s")
+        if step in UNCACHEABLE_STEPS:
+            task.set_caching_options(False)
+        return task
+
+    @dsl.pipeline(name=f"{config.name}-training", description=f"Train, evaluate and register {config.name}.")
+    def training(  # - one parameter per config setting is the point
+        source_uri: str,
+        target: str,
+        problem_type: str,
+        entity_column: str,
+        timestamp_column: str,
+        split_method: str,
+        train_fraction: float,
+        valid_fraction: float,
+        test_fraction: float,
+        split_seed: int,
+        schema_uri: str,
+        max_violation_rate: float,
+        feature_spec: dict,
+        feature_transforms: list,
+        feature_view: str,
+        feature_store_uri: str,
+        numeric_features: list,
+        categorical_features: list,
+        model_type: str,
+        hyperparameters: dict,
+        model_seed: int,
+        champion_metric: str,
+        champion_margin: float,
+        registry_uri: str,
+        model_name: str,
+        model_labels: dict,
+        webhook_url: str,
+        git_commit: str,
+    ) -> None:
+        exit_task = notify_op(pipeline_name=f"{config.name}-training", webhook_url=webhook_url)
+        exit_task.set_display_name("notify")
+        with dsl.ExitHandler(exit_task, name="training-steps"):
+            ingest_task = configure(
+                ingest_op(
+                    source_uri=source_uri,
+                    split_method=split_method,
+                    train_fraction=train_fraction,
+                    valid_fraction=valid_fraction,
+                    test_fraction=test_fraction,
+                    seed=split_seed,
+                    key_column=entity_column,
+                    time_column=timestamp_column,
+                ),
+                "ingest",
+            )
+            splits = ingest_task.outputs
+            validate_task = configure(
+                validate_op(
+                    train_data=splits["train_data"],
+                    valid_data=splits["valid_data"],
+                    test_data=splits["test_data"],
+                    schema_uri=schema_uri,
+                    max_violation_rate=max_violation_rate,
+                ),
+                "validate",
+            )
+            features_task = configure(
+                features_op(
+                    train_data=splits["train_data"],
+                    valid_data=splits["valid_data"],
+                    test_data=splits["test_data"],
+                    feature_spec=feature_spec,
+                    label_column=target,
+                    store_uri=feature_store_uri,
+                    view_name=feature_view,
+                ),
+                "features",
+            ).after(validate_task)
+            train_task = configure(
+                train_op(
+                    train_data=features_task.outputs["train_features"],
+                    valid_data=features_task.outputs["valid_features"],
+                    target=target,
+                    problem_type=problem_type,
+                    numeric_features=numeric_features,
+                    categorical_features=categorical_features,
+                    model_type=model_type,
+                    hyperparameters=hyperparameters,
+                    seed=model_seed,
+                    transforms=feature_transforms,
+                    data_source=source_uri,
+                    git_commit=git_commit,
+                    image=images["train"],
+                ),
+                "train",
+            )
+            evaluate_task = configure(
+                evaluate_op(model=train_task.outputs["model"], test_data=features_task.outputs["test_features"]),
+                "evaluate",
+            )
+            champion_task = configure(
+                champion_op(
+                    model=train_task.outputs["model"],
+                    test_data=features_task.outputs["test_features"],
+                    evaluation=evaluate_task.outputs["evaluation"],
+                    registry_uri=registry_uri,
+                    model_name=model_name,
+                    metric=champion_metric,
+                    margin=champion_margin,
+                ),
+                "champion",
+            )
+            with dsl.If(champion_task.outputs["Output"] == True, name="challenger-wins"):  # noqa: E712
+                configure(
+                    register_op(
+                        model=train_task.outputs["model"],
+                        evaluation=evaluate_task.outputs["evaluation"],
+                        decision=champion_task.outputs["decision"],
+                        registry_uri=registry_uri,
+                        model_name=model_name,
+                        labels=model_labels,
+                        serving_image=images["serving"],
+                    ),
+                    "register",
+                )
+
+    return training
+
+
+def compile_pipeline(config: PipelineConfig, output: Path, images: Mapping[str, str] | None = None) -> Path:
+    """Compile the pipeline to a spec file (YAML) at `output`; returns the path."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    compiler.Compiler().compile(build_pipeline(config, images), str(output))
+    return output
