@@ -1,0 +1,109 @@
+"""Run a pipeline on this machine with kfp.local, printing progress and writing a run record.
+
+kfp.local keeps no run record of its own (only each task's executor_output.json), so the runner
+wraps kfp.local's per-task entry point for the duration of the run and records each task's
+status, duration, attempts and outputs. A task that finishes without reaching the executor was a
+cache hit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from kfp import dsl, local
+from kfp.local import task_dispatcher
+from kfp.local.orchestrator import task_executor
+
+from mlops_cli.run_record import RunRecord, TaskRecord, now
+
+RUNNERS = ("subprocess", "docker")
+
+
+def _progress(message: str) -> None:
+    print(f"mlops: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def recording_tasks(record: RunRecord) -> Iterator[None]:
+    """Record every task kfp.local runs into `record.tasks`, and print progress."""
+    original_task = task_executor.execute_single_task
+    original_dispatch = task_dispatcher.run_single_task_implementation
+    attempts: dict[str, int] = {}
+
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        name = kwargs.get("component_name", "?")
+        attempts[name] = attempts.get(name, 0) + 1
+        return original_dispatch(*args, **kwargs)
+
+    def execute(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
+        component = task_spec.component_ref.name
+        display = task_spec.task_info.name or task_name
+        _progress(f"[{len(record.tasks) + 1}] {display}: started")
+        started, started_at = time.perf_counter(), now()
+        before = attempts.get(component, 0)
+        outputs, status = original_task(task_name, task_spec, *args, **kwargs)
+        ran = attempts.get(component, 0) - before
+        state = status.name.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
+        if state == "SUCCEEDED" and ran == 0:
+            state = "CACHED"
+        task = TaskRecord(display, state, started_at, round(time.perf_counter() - started, 3), ran, _jsonable(outputs))
+        record.tasks.append(task)
+        _progress(f"[{len(record.tasks)}] {display}: {state} in {task.duration_seconds:.1f}s")
+        return outputs, status
+
+    task_executor.execute_single_task = execute
+    task_dispatcher.run_single_task_implementation = dispatch
+    try:
+        yield
+    finally:
+        task_executor.execute_single_task = original_task
+        task_dispatcher.run_single_task_implementation = original_dispatch
+
+
+def run_local(
+    pipeline: Callable[..., Any],
+    parameters: Mapping[str, Any],
+    record: RunRecord,
+    *,
+    pipeline_root: Path,
+    runner: str = "subprocess",
+    enable_caching: bool = True,
+) -> RunRecord:
+    """Run `pipeline` with `parameters` to completion; fills and returns `record`."""
+    if runner not in RUNNERS:
+        raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
+    pipeline_root.mkdir(parents=True, exist_ok=True)
+    kfp_runner = local.SubprocessRunner(use_venv=False) if runner == "subprocess" else local.DockerRunner()
+    local.init(
+        runner=kfp_runner,
+        pipeline_root=str(pipeline_root.resolve()),
+        enable_caching=enable_caching,
+        raise_on_error=False,
+    )
+    record.parameters = _jsonable(dict(parameters))
+    started = time.perf_counter()
+    with recording_tasks(record):
+        pipeline(**parameters)
+    record.duration_seconds = round(time.perf_counter() - started, 3)
+    failed = [task.name for task in record.tasks if task.status == "FAILED"]
+    record.status = "FAILED" if failed else "SUCCEEDED"
+    if failed:
+        record.error = f"failed step(s): {', '.join(failed)}"
+    return record
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dsl.Artifact):
+        return {"uri": value.uri, "type": value.schema_title, "metadata": _jsonable(dict(value.metadata))}
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

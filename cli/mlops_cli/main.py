@@ -1,0 +1,136 @@
+"""`mlops`: run the training pipeline and inspect runs, lineage and registered models.
+
+mlops run [--config FILE] [--env local|dev|prod] [--runner local|docker|vertex] [--wait]
+mlops compile [--config FILE] [--output FILE]
+mlops runs list | mlops runs show RUN_ID
+mlops lineage MODEL_NAME:VERSION
+mlops models list MODEL_NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from mlops.config import ConfigError, Settings, load_settings
+from mlops.pipeline_config import PipelineConfig, load_pipeline_config
+from mlops.storage import StorageError
+from mlops_cli import report
+from mlops_cli.images import ImagesError
+
+DEFAULT_CONFIG = "config/pipelines/churn.yaml"
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what to change."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description="Run and inspect vertex-mlops pipelines.")
+    parser.add_argument("--env", default="local", help="environment config: local, dev, prod or a YAML path")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the training pipeline")
+    run.add_argument("--config", default=DEFAULT_CONFIG, help=f"pipeline config (default {DEFAULT_CONFIG})")
+    run.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
+    run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
+    run.add_argument("--wait", action="store_true", help="vertex: follow the run until it ends")
+    run.add_argument("--run-id", help="run id (default: PIPELINE-TIMESTAMP)")
+    run.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a parameter")
+
+    compile_ = commands.add_parser("compile", help="compile the pipeline spec")
+    compile_.add_argument("--config", default=DEFAULT_CONFIG)
+    compile_.add_argument("--output", type=Path, default=Path("dist/pipelines/training.yaml"))
+    compile_.add_argument("--built-images", action="store_true", help="pin the images built in dist/")
+
+    runs = commands.add_parser("runs", help="list or show runs").add_subparsers(dest="runs_command", required=True)
+    runs.add_parser("list").add_argument("--limit", type=int, default=20)
+    runs.add_parser("show").add_argument("run_id")
+
+    commands.add_parser("lineage", help="where a registered model version came from").add_argument("model_version")
+    models = commands.add_parser("models", help="registered models").add_subparsers(
+        dest="models_command", required=True
+    )
+    models.add_parser("list").add_argument("model_name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env)
+        if args.command == "run":
+            return _run(args, settings, load_pipeline_config(args.config))
+        if args.command == "compile":
+            from mlops_cli.commands import compile_spec
+
+            print(compile_spec(load_pipeline_config(args.config), settings, args.output, args.built_images))
+            return 0
+        if args.command == "runs":
+            from mlops_cli.commands import list_runs, show_run
+
+            if args.runs_command == "list":
+                print(report.runs_table(list_runs(settings, args.limit)))
+            else:
+                print(report.run_details(show_run(settings, args.run_id)))
+            return 0
+        if args.command == "lineage":
+            from mlops_cli.commands import lineage
+
+            print(report.lineage_text(lineage(settings, args.model_version)))
+            return 0
+        from mlops_cli.commands import list_models
+
+        print(report.models_table(list_models(settings, args.model_name)))
+        return 0
+    except expected_errors() as error:
+        print(f"mlops: error: {error}", file=sys.stderr)
+        return 2
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
+    """Errors that describe bad input or a missing prerequisite: reported without a traceback."""
+    from mlops.metadata import MetadataError
+    from mlops.registry import RegistryError
+    from mlops_cli.preflight import PreflightError
+    from mlops_cli.vertex_runner import VertexRunError
+
+    return (
+        ConfigError,
+        ImagesError,
+        StorageError,
+        UsageError,
+        MetadataError,
+        RegistryError,
+        VertexRunError,
+        PreflightError,
+    )
+
+
+def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -> int:
+    from mlops_cli.commands import run_pipeline
+
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set expects PARAM=VALUE, got {item!r}")
+        overrides[key] = value
+    record = run_pipeline(
+        config,
+        settings,
+        runner=args.runner,
+        enable_caching=not args.no_cache,
+        wait=args.wait,
+        run_id=args.run_id,
+        overrides=overrides,
+    )
+    print(report.run_details(asdict(record)))
+    return 0 if record.status in ("SUCCEEDED", "RUNNING", "PENDING") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Integration: the whole training pipeline on small data with kfp.local, as `mlops run` runs it.
+
+Asserts the registered version, its metrics, the champion/challenger decision and the lineage; a
+second run of the same model loses to the champion and registers nothing; bad input is refused
+before anything runs.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlops.config import Settings
+from mlops.metadata import MetadataStore
+from mlops.pipeline_config import PipelineConfig
+from mlops.registry import open_registry
+from mlops_cli.commands import run_pipeline
+from mlops_cli.main import main
+from mlops_cli.preflight import PreflightError
+
+PIPELINES = Path(__file__).resolve().parents[2] / "config" / "pipelines"
+
+
+def local_settings(root: Path) -> Settings:
+    return Settings.model_validate(
+        {
+            "environment": "local",
+            "storage_root": str(root / "data"),
+            "metadata_dir": str(root / "metadata"),
+            "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")},
+        }
+    )
+
+
+def small(config_file: str, rows: int = 3000, **changes: object) -> PipelineConfig:
+    data = yaml.safe_load((PIPELINES / config_file).read_text())
+    data["data"]["source"] = data["data"]["source"].split("?")[0] + f"?rows={rows}&seed=3"
+    data["model"]["params"] = {"n_estimators": 30} if data["model"]["type"] != "linear" else {}
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        node = data
+        for part in parents:
+            node = node[part]
+        node[int(leaf) if isinstance(node, list) else leaf] = value
+    return PipelineConfig.model_validate(data)
+
+
+@pytest.fixture(scope="module")
+def churn_runs(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("churn")
+    settings = local_settings(root)
+    config = small("churn.yaml")
+    first = run_pipeline(config, settings, runner="local")
+    second = run_pipeline(config, settings, runner="local")
+    return settings, first, second
+
+
+def test_first_run_registers_a_default_version_with_its_metrics(churn_runs) -> None:
+    settings, first, _ = churn_runs
+    assert first.status == "SUCCEEDED", first.error
+    assert [t.name for t in first.tasks][:6] == ["ingest", "validate", "features", "train", "evaluate", "champion"]
+    registry = open_registry(settings.resolved_registry_uri())
+    version = registry.get("churn-classifier")
+    assert version is not None and version.version == "1" and "default" in version.aliases
+    assert version.metrics["auc"] > 0.7
+    assert version.labels["mlops_run_id"] == first.run_id.lower()
+    decision = json.loads(Path(first.task("champion").outputs["decision"]["uri"]).read_text())
+    assert decision["register"] is True and decision["champion"] is None
+
+
+def test_the_same_model_again_does_not_beat_the_champion(churn_runs) -> None:
+    settings, first, second = churn_runs
+    assert second.status == "SUCCEEDED", second.error
+    assert {t.name: t.status for t in second.tasks}["train"] == "CACHED"
+    assert second.task("register") is None or second.task("register").status != "SUCCEEDED"
+    decision = json.loads(Path(second.task("champion").outputs["decision"]["uri"]).read_text())
+    assert decision["register"] is False and decision["champion_version"] == "1"
+    assert decision["champion"] == pytest.approx(decision["challenger"])
+    versions = open_registry(settings.resolved_registry_uri()).list_versions("churn-classifier")
+    assert [v.version for v in versions] == ["1"]
+
+
+def test_lineage_and_runs_come_from_the_metadata_store(churn_runs, capsys: pytest.CaptureFixture[str]) -> None:
+    settings, first, second = churn_runs
+    store = MetadataStore(settings.metadata_dir)
+    assert [run["run_id"] for run in store.list_runs()] == [second.run_id, first.run_id]
+    lineage = store.lineage("churn-classifier:1")
+    assert lineage["run_id"] == first.run_id and lineage["source"].startswith("sample://churn")
+    assert Path(lineage["model"]).is_dir() and Path(lineage["splits"]["train"]).is_file()
+    assert lineage["evaluation"]["metrics"]["auc"] > 0.7
+
+
+def test_regression_config_runs_with_no_code_change(tmp_path: Path) -> None:
+    settings = local_settings(tmp_path)
+    record = run_pipeline(small("energy.yaml"), settings, runner="local")
+    assert record.status == "SUCCEEDED", record.error
+    version = open_registry(settings.resolved_registry_uri()).get("energy-regressor")
+    assert version is not None and version.metrics["r2"] > 0.5
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"data__target": "cancelled"}, "data.target 'cancelled' is not a column"),
+        (
+            {"features__transforms__0": {"op": "log1p", "name": "tenure_months", "column": "contract_type"}},
+            "column 'contract_type' is VARCHAR, but transform log1p needs a number",
+        ),
+        ({"data__source": "sample://churn?rows=0"}, "rows must be at least 1"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_runs(tmp_path: Path, changes: dict, message: str) -> None:
+    settings = local_settings(tmp_path)
+    config = small("churn.yaml", **changes) if "data__source" not in changes else small("churn.yaml")
+    if "data__source" in changes:
+        config = config.model_copy(update={"data": config.data.model_copy(update={"source": changes["data__source"]})})
+    with pytest.raises(PreflightError, match=message):
+        run_pipeline(config, settings, runner="local")
+    assert not (tmp_path / "data" / "registry").exists()
+    assert not (tmp_path / "pipeline-root").exists()
+
+
+def test_empty_table_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("entity_id,event_timestamp,churned\n")
+    config = small("churn.yaml")
+    config = config.model_copy(update={"data": config.data.model_copy(update={"source": str(empty)})})
+    with pytest.raises(PreflightError, match="source table is empty"):
+        run_pipeline(config, local_settings(tmp_path), runner="local")
+
+
+def test_cli_reports_a_broken_config_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((PIPELINES / "churn.yaml").read_text().replace("type: lightgbm", "type: deep_forest"))
+    assert main(["run", "--config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"mlops: error: {broken}" in err and "model.type" in err and "Traceback" not in err

@@ -1,0 +1,100 @@
+"""Contract test: the compiled pipeline goes through the real Vertex AI SDK to a local fake of the
+REST API, and the request carries our images, parameters, pipeline root, service account and caching."""
+
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+# google.auth ships with google-cloud-aiplatform, which the imports below bring in.
+from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep
+
+from mlops.config import Settings
+from mlops.pipeline_config import load_pipeline_config
+from mlops.testing.fake_vertex import FakeVertex
+from mlops_cli import vertex_runner
+from mlops_cli.run_record import RunRecord
+from training.pipeline import COMPONENTS, compile_pipeline, pipeline_parameters
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines" / "churn.yaml"
+# The SDK's own boundary to GCS (it checks the pipeline root's bucket through other hosts first).
+NO_BUCKET_CHECK = (
+    "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
+)
+REGISTRY = "europe-west2-docker.pkg.dev/acme/images/vertex-mlops"
+
+
+def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/root") -> Settings:
+    return Settings.model_validate(
+        {
+            "environment": "dev",
+            "storage_root": "gs://acme-data",
+            "gcp": {
+                "project_id": "acme-mlops-dev",
+                "region": "europe-west2",
+                "service_account": "pipelines@acme-mlops-dev.iam.gserviceaccount.com",
+                "pipeline_root": pipeline_root,
+                "api_endpoint": fake.endpoint,
+            },
+            "images": {"registry": "europe-west2-docker.pkg.dev/acme-mlops-dev/images"},
+        }
+    )
+
+
+@pytest.fixture()
+def submitted(tmp_path: Path):
+    config = load_pipeline_config(CONFIG)
+    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*COMPONENTS, "serving")}
+    spec = compile_pipeline(config, tmp_path / "training.yaml", images)
+    parameters = pipeline_parameters(
+        config, registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs"
+    )
+    with FakeVertex() as fake, mock.patch(NO_BUCKET_CHECK):
+        settings = settings_for(fake)
+        record = RunRecord("churn-training-20261125-120000-000001", "churn-training", "vertex", "dev")
+        credentials = AnonymousCredentials()
+        vertex_runner.submit(spec, parameters, settings, record, credentials=credentials, wait=True, poll_seconds=0.01)
+        yield fake, settings, record, images, parameters
+
+
+def test_request_carries_images_parameters_root_service_account_and_caching(submitted) -> None:
+    fake, _, record, images, parameters = submitted
+    (create,) = fake.requests_to("POST", "/pipelineJobs")
+    assert create.path == "/v1/projects/acme-mlops-dev/locations/europe-west2/pipelineJobs"
+    assert create.query["pipelineJobId"] == [record.run_id]
+    body = create.body
+    assert body["serviceAccount"] == "pipelines@acme-mlops-dev.iam.gserviceaccount.com"
+    assert body["runtimeConfig"]["gcsOutputDirectory"] == "gs://acme-pipelines/root"
+    sent = body["runtimeConfig"]["parameterValues"]
+    assert sent["source_uri"] == parameters["source_uri"] and sent["numeric_features"] == parameters["numeric_features"]
+    assert sent["hyperparameters"] == parameters["hyperparameters"]
+    executors = body["pipelineSpec"]["deploymentSpec"]["executors"].values()
+    assert {e["container"]["image"] for e in executors} == {images[name] for name in COMPONENTS}
+    tasks = body["pipelineSpec"]["components"]["comp-exit-handler-1"]["dag"]["tasks"]
+    cached = {name for name, task in tasks.items() if task.get("cachingOptions", {}).get("enableCache")}
+    assert cached == {"ingest", "validate", "features", "train", "evaluate"}
+    assert body["labels"]["mlops_pipeline"] == "churn-training"
+
+
+def test_wait_follows_the_job_to_its_end_and_records_it(submitted) -> None:
+    fake, _, record, _, _ = submitted
+    assert record.status == "SUCCEEDED"
+    assert record.links["resource"].endswith(f"/pipelineJobs/{record.run_id}")
+    assert len(fake.requests_to("GET", f"/pipelineJobs/{record.run_id}")) >= 1
+
+
+def test_runs_list_and_show_answer_from_the_pipeline_job_api(submitted) -> None:
+    _, settings, record, _, _ = submitted
+    credentials = AnonymousCredentials()
+    (listed,) = vertex_runner.list_runs(settings, credentials=credentials)
+    assert listed.run_id == record.run_id and listed.status == "SUCCEEDED"
+    shown = vertex_runner.get_run(settings, record.run_id, credentials=credentials)
+    assert shown.parameters["model_name"] == "churn-classifier"
+
+
+def test_a_local_pipeline_root_is_refused_for_vertex(tmp_path: Path) -> None:
+    with FakeVertex() as fake:
+        settings = settings_for(fake, pipeline_root=".mlops/pipeline-root")
+        record = RunRecord("r", "p", "vertex", "dev")
+        with pytest.raises(vertex_runner.VertexRunError, match="gcp.pipeline_root must be a gs:// URI"):
+            vertex_runner.submit(tmp_path / "x.yaml", {}, settings, record)
