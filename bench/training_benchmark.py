@@ -1,0 +1,223 @@
+"""Benchmark: the training pipeline through the local runner vs the same steps as one plain script.
+
+    ./pants run bench:training -- --rows 1000000 --throughput-rows 1000000,10000000
+
+Each measurement runs in its own child process, so peak memory (max RSS, including any processes
+it starts) is per measurement. Reported side by side, with ratios, as Markdown (and JSON with --json).
+  1. script:    every step's KFP wrapper function called in order in one process (same code, no KFP)
+  2. pipeline:  `mlops run` (kfp.local SubprocessRunner, caching on), first run
+  3. pipeline again with nothing changed (cache hits; champion/register are never cached by design)
+  4. ingest + features alone, at each --throughput-rows size: rows per second
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_CONFIG = Path("config/pipelines/churn.yaml")
+
+
+def child(mode: str, workdir: Path, rows: int, extra: list[str] | None = None) -> dict:
+    """Run one measurement in a fresh interpreter; returns its result plus its peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--workdir", str(workdir), "--rows", str(rows), *(extra or [])],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = json.loads(output.strip().splitlines()[-1])
+    result.update(wall_seconds=round(wall, 2), peak_rss_mib=round(max(peak_kib, before) / 1024, 1))
+    return result
+
+
+def measure_script(workdir: Path, data: str) -> dict:
+    from kfp.dsl import HTML, Artifact, ClassificationMetrics, Dataset, Markdown, Metrics, Model
+
+    from evaluate.component import evaluate
+    from features.component import features
+    from ingest.component import ingest
+    from register.component import champion_challenger, register
+    from train.component import train
+    from validate.component import validate
+
+    params = _parameters(workdir / "script", data)
+
+    def artifact(kind: type, name: str):
+        folder = workdir / "script" / "artifacts" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return kind(name=name, uri=str(folder / "data"), metadata={})
+
+    started = time.perf_counter()
+    splits = {s: artifact(Dataset, f"{s}_data") for s in ("train", "valid", "test")}
+    ingest(params["source_uri"], splits["train"], splits["valid"], splits["test"], params["split_method"],
+           params["train_fraction"], params["valid_fraction"], params["test_fraction"], params["split_seed"],
+           params["entity_column"], params["timestamp_column"])  # fmt: skip
+    validate(splits["train"], splits["valid"], splits["test"], artifact(Artifact, "schema"),
+             artifact(Markdown, "report"), params["schema_uri"], params["max_violation_rate"])  # fmt: skip
+    feats = {s: artifact(Dataset, f"{s}_features") for s in ("train", "valid", "test")}
+    features(splits["train"], splits["valid"], splits["test"], feats["train"], feats["valid"], feats["test"],
+             params["feature_spec"], params["target"], params["feature_store_uri"], params["feature_view"])  # fmt: skip
+    model = artifact(Model, "model")
+    train(feats["train"], feats["valid"], model, params["target"], params["problem_type"], params["numeric_features"],
+          params["categorical_features"], params["model_type"], params["hyperparameters"], params["model_seed"],
+          params["feature_transforms"], params["source_uri"])  # fmt: skip
+    evaluation = artifact(Artifact, "evaluation")
+    evaluate(model, feats["test"], artifact(Metrics, "metrics"), artifact(ClassificationMetrics, "cm"),
+             artifact(HTML, "html"), evaluation)  # fmt: skip
+    decision = artifact(Artifact, "decision")
+    won = champion_challenger(model, feats["test"], evaluation, decision, params["registry_uri"], params["model_name"],
+                              params["champion_metric"], params["champion_margin"])  # fmt: skip
+    if won:
+        register(model, evaluation, decision, artifact(Artifact, "registered"), params["registry_uri"],
+                 params["model_name"], params["model_labels"])  # fmt: skip
+    return {"seconds": round(time.perf_counter() - started, 2)}
+
+
+def measure_pipeline(workdir: Path, data: str) -> dict:
+    from mlops_cli.commands import run_pipeline
+
+    config, settings = _config_and_settings(workdir / "pipeline", data)
+    started = time.perf_counter()
+    record = run_pipeline(config, settings, runner="local")
+    seconds = time.perf_counter() - started
+    if record.status != "SUCCEEDED":
+        raise SystemExit(f"pipeline run failed: {record.error}")
+    tasks = {task.name: [task.status, task.duration_seconds] for task in record.tasks}
+    task_seconds = sum(task.duration_seconds for task in record.tasks)
+    return {"seconds": round(seconds, 2), "task_seconds": round(task_seconds, 2), "tasks": tasks}
+
+
+def measure_throughput(workdir: Path, data: str, rows: int) -> dict:
+    from features.core import build_features
+    from ingest.core import SplitSpec, ingest_to_parquet
+    from mlops.feature_store import open_store
+    from mlops.pipeline_config import load_pipeline_config
+
+    config = load_pipeline_config(REPO_CONFIG)
+    folder = workdir / f"throughput-{rows}"
+    splits = {s: str(folder / "splits" / f"{s}.parquet") for s in ("train", "valid", "test")}
+    started = time.perf_counter()
+    ingest_to_parquet(data, splits, SplitSpec(key_column=config.data.entity_column))
+    ingested = time.perf_counter()
+    outputs = {s: str(folder / "features" / f"{s}.parquet") for s in splits}
+    spec = {"entity_column": config.data.entity_column, "timestamp_column": config.data.timestamp_column,
+            "transforms": config.features.transforms}  # fmt: skip
+    store = open_store(str(folder / "store"))
+    build_features(splits, spec, store, config.features.view_name, [config.data.target], outputs)
+    done = time.perf_counter()
+    return {"rows": rows, "ingest_seconds": round(ingested - started, 2), "features_seconds": round(done - ingested, 2),
+            "rows_per_second": round(rows / (done - started))}  # fmt: skip
+
+
+def _config_and_settings(root: Path, data: str):
+    from mlops.config import Settings
+    from mlops.pipeline_config import load_pipeline_config
+
+    config = load_pipeline_config(REPO_CONFIG)
+    config = config.model_copy(update={"data": config.data.model_copy(update={"source": data})})
+    settings = Settings.model_validate(
+        {"environment": "local", "storage_root": str(root / "data"), "metadata_dir": str(root / "metadata"),
+         "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")}}  # fmt: skip
+    )
+    return config, settings
+
+
+def _parameters(root: Path, data: str) -> dict:
+    from mlops_cli.commands import run_parameters
+
+    config, settings = _config_and_settings(root, data)
+    return run_parameters(config, settings, {}, "bench-script")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--throughput-rows", default="1000000,10000000")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        data = str(args.workdir / f"churn-{args.rows}.parquet")
+        work = {"script": lambda: measure_script(args.workdir, data),
+                "pipeline": lambda: measure_pipeline(args.workdir, data),
+                "throughput": lambda: measure_throughput(args.workdir, data, args.rows)}[args.child]  # fmt: skip
+        print(json.dumps(work()))
+        return
+    from mlops.sample_data import SampleSpec, write
+
+    with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
+        workdir = Path(tmp)
+        sizes = sorted({args.rows, *(int(n) for n in args.throughput_rows.split(",") if n)})
+        for rows in sizes:
+            print(f"bench: generating {rows:,} rows", file=sys.stderr, flush=True)
+            write(SampleSpec("churn", rows, seed=7), workdir / f"churn-{rows}.parquet")
+        results: dict = {"rows": args.rows}
+        for mode in ("script", "pipeline"):
+            print(f"bench: {mode} on {args.rows:,} rows", file=sys.stderr, flush=True)
+            results[mode] = child(mode, workdir, args.rows)
+        print("bench: pipeline again, nothing changed", file=sys.stderr, flush=True)
+        results["pipeline_again"] = child("pipeline", workdir, args.rows)
+        results["throughput"] = []
+        for rows in [int(n) for n in args.throughput_rows.split(",") if n]:
+            print(f"bench: ingest + features on {rows:,} rows", file=sys.stderr, flush=True)
+            results["throughput"].append(child("throughput", workdir, rows))
+    print(report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+def report(r: dict) -> str:
+    script, first, again = r["script"], r["pipeline"], r["pipeline_again"]
+
+    def row(*cells: object) -> str:
+        return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+    def timing(name: str, run: dict, steps: float, ratio: str) -> str:
+        return row(name, run["wall_seconds"], steps, run["peak_rss_mib"], ratio)
+
+    again_tasks = ", ".join(f"{name} {status} {sec:.1f}s" for name, (status, sec) in again["tasks"].items())
+    return "\n".join(
+        [
+            f"Training pipeline on {r['rows']:,} churn rows (2 cores):",
+            "",
+            row("measurement", "wall s", "steps s", "peak RSS MiB", "ratio"),
+            row("---", "---:", "---:", "---:", "---:"),
+            timing("plain script (same step functions, one process)", script, script["seconds"], "1.00"),
+            timing(
+                "pipeline, local runner, first run",
+                first,
+                first["task_seconds"],
+                f"{first['wall_seconds'] / script['wall_seconds']:.2f} x script",
+            ),
+            timing(
+                "pipeline again, nothing changed",
+                again,
+                again["task_seconds"],
+                f"{again['wall_seconds'] / first['wall_seconds']:.2f} x first run",
+            ),
+            "",
+            f"Second run, per task: {again_tasks}",
+            "",
+            row("ingest + features", "rows/s", "ingest s", "features s", "peak RSS MiB"),
+            row("---", "---:", "---:", "---:", "---:"),
+            *(
+                row(f"{t['rows']:,} rows", f"{t['rows_per_second']:,}", t["ingest_seconds"], t["features_seconds"],
+                    t["peak_rss_mib"])  # fmt: skip
+                for t in r["throughput"]
+            ),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
