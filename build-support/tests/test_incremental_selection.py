@@ -1,9 +1,11 @@
 """Proves that `build-support/changed-images.sh` selects exactly the images a change affects.
 
 Runs Pants for real on a temporary git repository: a copy of this repo's tracked files plus two
-small components, `alpha` (imports mlops.config) and `beta` (imports mlops.storage), so that a
-lib change has dependents and non-dependents. The real `ingest` imports mlops.storage and
-mlops.logs. Each scenario edits the working tree and compares the selection with the expected set.
+lib modules no real component imports, `mlops.probe_a` and `mlops.probe_b` (which imports
+probe_a), and two small components, `alpha` (imports probe_a) and `beta` (imports probe_b). So a
+lib change has known direct and transitive dependents and known non-dependents, whatever the real
+components import. Each scenario edits the working tree and compares the selection with the
+expected set.
 
 It runs Pants inside Pants' own sandbox poorly, so it is run directly (see .ci/run):
     python3 build-support/tests/test_incremental_selection.py
@@ -23,7 +25,10 @@ import unittest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_IMAGES = {"components/alpha:image", "components/beta:image", "components/ingest:image"}
+# Every image: the two added here and every real component (a folder with a Dockerfile).
+ALL_IMAGES = {"components/alpha:image", "components/beta:image"} | {
+    f"components/{folder.name}:image" for folder in (REPO / "components").iterdir() if (folder / "Dockerfile").exists()
+}
 
 MINI_COMPONENT = {
     "BUILD": 'python_sources(name="lib", sources=["{name}/*.py"])\n'
@@ -48,8 +53,11 @@ class IncrementalSelectionTest(unittest.TestCase):
             if relative and (REPO / relative).is_file():
                 (cls.repo / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(REPO / relative, cls.repo / relative)
-        cls._add_component("alpha", "from mlops.config import ENVIRONMENTS\n\n\ndef main():\n    print(ENVIRONMENTS)\n")
-        cls._add_component("beta", "from mlops.storage import join\n\n\ndef main():\n    print(join('a', 'b'))\n")
+        # probe_a uses a locked requirement, so a lockfile change reaches alpha and beta too.
+        (cls.repo / "libs/mlops/probe_a.py").write_text("import yaml\n\nNAME = yaml.safe_load('a')\n")
+        (cls.repo / "libs/mlops/probe_b.py").write_text("from mlops.probe_a import NAME\n\nNAMES = [NAME, 'b']\n")
+        cls._add_component("alpha", "from mlops.probe_a import NAME\n\n\ndef main():\n    print(NAME)\n")
+        cls._add_component("beta", "from mlops.probe_b import NAMES\n\n\ndef main():\n    print(NAMES)\n")
         git(cls.repo, "init", "-q", "-b", "main")
         git(cls.repo, "add", "-A")
         git(cls.repo, "-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "base")
@@ -93,13 +101,19 @@ class IncrementalSelectionTest(unittest.TestCase):
         self.append("components/ingest/ingest/core.py", "\n# a change\n")
         self.assertEqual(self.selected(), {"components/ingest:image"})
 
-    def test_a_lib_change_selects_exactly_its_dependents(self) -> None:
-        self.append("libs/mlops/storage.py", "\n# a change\n")
-        self.assertEqual(self.selected(), {"components/beta:image", "components/ingest:image"})
+    def test_a_lib_change_selects_exactly_its_direct_and_transitive_dependents(self) -> None:
+        self.append("libs/mlops/probe_a.py", "\n# a change\n")
+        self.assertEqual(self.selected(), {"components/alpha:image", "components/beta:image"})
 
-    def test_another_lib_module_selects_other_dependents(self) -> None:
-        self.append("libs/mlops/config.py", "\n# a change\n")
-        self.assertEqual(self.selected(), {"components/alpha:image"})
+    def test_another_lib_module_selects_only_its_dependents(self) -> None:
+        self.append("libs/mlops/probe_b.py", "\n# a change\n")
+        self.assertEqual(self.selected(), {"components/beta:image"})
+
+    def test_a_shared_lib_module_selects_the_real_components_that_use_it(self) -> None:
+        self.append("libs/mlops/storage.py", "\n# a change\n")
+        selected = self.selected()
+        self.assertIn("components/ingest:image", selected)  # ingest writes its splits through mlops.storage
+        self.assertFalse(selected & {"components/alpha:image", "components/beta:image"})
 
     def test_a_lockfile_change_selects_all_images(self) -> None:
         self.append("3rdparty/python/default.lock", "\n")
