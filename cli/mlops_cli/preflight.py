@@ -28,7 +28,11 @@ def is_numeric(duckdb_type: str) -> bool:
 
 def source_columns(source: str) -> tuple[dict[str, str], bool]:
     """The source's columns (name -> DuckDB type) and whether it has at least one row."""
-    preview = _sample_preview(source) if source.startswith("sample://") else source
+    preview = source
+    if source.startswith("sample://"):
+        preview = _sample_preview(source)
+    elif source.startswith("bq://") and "limit=" not in source:
+        preview = f"{source}{'&' if '?' in source else '?'}limit=50"  # columns and types, not the table
     connection = duckdb.connect()
     try:
         relation = source_relation(connection, preview)

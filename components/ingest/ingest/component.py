@@ -27,7 +27,8 @@ def ingest(
     """Split the table at `source_uri` into train/valid/test Parquet datasets.
 
     Args:
-        source_uri: CSV or Parquet file, glob or folder (local path or gs:// URI).
+        source_uri: CSV or Parquet file, glob or folder (local path or gs:// URI), a BigQuery table
+            (bq://PROJECT.DATASET.TABLE) or synthetic data (sample://churn?rows=N).
         train_data, valid_data, test_data: the output datasets, one Parquet file each.
         split_method: "random" (seeded hash of key_column, or of the whole row) or "time".
         train_fraction, valid_fraction, test_fraction: shares of rows; must add up to 1.

@@ -78,8 +78,16 @@ def render_split_sql(source_relation: str, spec: SplitSpec) -> str:
     )
 
 
-def ingest_to_parquet(source_uri: str, outputs: Mapping[str, str], spec: SplitSpec | None = None) -> IngestResult:
+def ingest_to_parquet(
+    source_uri: str,
+    outputs: Mapping[str, str],
+    spec: SplitSpec | None = None,
+    *,
+    bigquery_endpoint: str | None = None,
+) -> IngestResult:
     """Read `source_uri` and write each split in `outputs` (split name -> local file path).
+
+    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake).
 
     Outputs are written to a temporary folder first and moved into place only once every split
     is complete, so a failure never leaves a partial dataset behind.
@@ -90,7 +98,7 @@ def ingest_to_parquet(source_uri: str, outputs: Mapping[str, str], spec: SplitSp
         raise IngestError(f"unknown split(s) {sorted(unknown)}; expected a subset of {SPLITS}")
     connection = duckdb.connect()
     try:
-        relation = _source_view(connection, source_uri)
+        relation = _source_view(connection, source_uri, bigquery_endpoint)
         columns = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE source_rows)").fetchall())
         _check_columns(source_uri, columns, spec)
         query = render_split_sql(relation, spec)
@@ -110,9 +118,9 @@ def ingest_to_parquet(source_uri: str, outputs: Mapping[str, str], spec: SplitSp
     return IngestResult(rows=rows, columns=columns, outputs=dict(outputs))
 
 
-def _source_view(connection: duckdb.DuckDBPyConnection, source_uri: str) -> str:
+def _source_view(connection: duckdb.DuckDBPyConnection, source_uri: str, bigquery_endpoint: str | None) -> str:
     try:
-        relation = source_relation(connection, source_uri)
+        relation = source_relation(connection, source_uri, bigquery_endpoint=bigquery_endpoint)
         connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {relation}")
     except SourceError as error:
         raise IngestError(str(error)) from None

@@ -1,6 +1,8 @@
 """Where ingest reads from, as a DuckDB table expression.
 
 - CSV or Parquet files, globs or folders, local or behind any fsspec URI (gs://...);
+- `bq://PROJECT.DATASET.TABLE[?limit=N]`: a BigQuery table, read through the BigQuery API
+  (ingest.bigquery);
 - `sample://PROBLEM?rows=N&seed=S&drift=D&bad_rows=F`: seeded synthetic data (mlops.sample_data),
   so demos, tests and benchmarks need no data set download.
 """
@@ -12,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
+from ingest.bigquery import BigQuerySourceError, read_bigquery
 from mlops import storage
 from mlops.sample_data import SampleSpec, generate
 
@@ -30,10 +33,19 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def source_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
-    """A SQL table expression for the source at `uri`."""
+def source_relation(connection: duckdb.DuckDBPyConnection, uri: str, *, bigquery_endpoint: str | None = None) -> str:
+    """A SQL table expression for the source at `uri`.
+
+    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake).
+    """
     if uri.startswith("sample://"):
         return sample_relation(connection, uri)
+    if uri.startswith("bq://"):
+        try:
+            connection.register("bigquery_rows", read_bigquery(uri, endpoint=bigquery_endpoint))
+        except BigQuerySourceError as error:
+            raise SourceError(str(error)) from None
+        return "bigquery_rows"
     return file_relation(connection, uri)
 
 
