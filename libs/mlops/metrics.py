@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 CLASSIFICATION_METRICS = ("auc", "precision", "recall", "f1", "log_loss", "accuracy")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
@@ -94,6 +93,8 @@ def compute_metrics(
 
 
 def _regression(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    from sklearn import metrics as skm  # here: callers that only compare scores skip its ~2 s import
+
     result = {
         "rmse": float(np.sqrt(skm.mean_squared_error(truth, predicted))),
         "mae": float(skm.mean_absolute_error(truth, predicted)),
@@ -106,6 +107,8 @@ def _regression(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
 def _classification(
     truth: np.ndarray, predicted: np.ndarray, score: np.ndarray | None, labels: list[Any]
 ) -> dict[str, float]:
+    from sklearn import metrics as skm  # as in _regression
+
     if len(labels) < 2:
         raise MetricError(f"classification needs at least 2 classes, got {labels}")
     binary = len(labels) == 2

@@ -22,14 +22,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import joblib
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlops import storage
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas, joblib and the pickled model (scikit-learn, LightGBM) are imported only by the calls that
+# need them: steps that only read, move or compare bundles start seconds faster without them.
 
 MODEL_FILE, INFO_FILE, CARD_FILE, BUNDLE_FORMAT = "model.joblib", "bundle.json", "model_card.md", 1
 
@@ -79,6 +82,8 @@ def save_bundle(bundle: ModelBundle, folder_uri: str) -> None:
     `bundle.json` (which carries the model file's checksum) goes last, so a partly written bundle
     never loads.
     """
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump(bundle.pipeline, buffer, compress=3)
     model_bytes = buffer.getvalue()
@@ -101,6 +106,30 @@ def save_bundle(bundle: ModelBundle, folder_uri: str) -> None:
 
 def load_bundle(folder_uri: str) -> ModelBundle:
     """Read the bundle in `folder_uri`; raises BundleError naming the folder if it is missing or corrupt."""
+    import joblib
+
+    info, _, model_bytes = _read_checked(folder_uri)
+    try:
+        pipeline = joblib.load(io.BytesIO(model_bytes))
+    except Exception as error:  # unpickling can raise anything
+        raise BundleError(f"{folder_uri}: cannot load {MODEL_FILE}: {type(error).__name__}: {error}") from None
+    if not hasattr(pipeline, "predict"):
+        raise BundleError(f"{folder_uri}: {MODEL_FILE} holds a {type(pipeline).__name__}, not a fitted pipeline")
+    return ModelBundle(pipeline=pipeline, info=info)
+
+
+def read_bundle_info(folder_uri: str) -> tuple[BundleInfo, str]:
+    """The bundle's description and the SHA-256 of its model file, checked, without unpickling it.
+
+    For steps that only register, copy or compare bundles: two bundles with the same model SHA-256
+    hold the same fitted model.
+    """
+    info, model_sha256, _ = _read_checked(folder_uri)
+    return info, model_sha256
+
+
+def _read_checked(folder_uri: str) -> tuple[BundleInfo, str, bytes]:
+    """bundle.json validated, the model file's SHA-256 and its bytes, checked against each other."""
     try:
         document = json.loads(storage.read_bytes(storage.join(folder_uri, INFO_FILE)))
         model_bytes = storage.read_bytes(storage.join(folder_uri, MODEL_FILE))
@@ -118,13 +147,7 @@ def load_bundle(folder_uri: str) -> ModelBundle:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise BundleError(f"{folder_uri}: {INFO_FILE}: {problems}") from None
-    try:
-        pipeline = joblib.load(io.BytesIO(model_bytes))
-    except Exception as error:  # unpickling can raise anything
-        raise BundleError(f"{folder_uri}: cannot load {MODEL_FILE}: {type(error).__name__}: {error}") from None
-    if not hasattr(pipeline, "predict"):
-        raise BundleError(f"{folder_uri}: {MODEL_FILE} holds a {type(pipeline).__name__}, not a fitted pipeline")
-    return ModelBundle(pipeline=pipeline, info=info)
+    return info, str(expected), model_bytes
 
 
 def predict(bundle: ModelBundle, frame: pd.DataFrame) -> np.ndarray:
@@ -145,6 +168,8 @@ def feature_frame(info: BundleInfo, frame: pd.DataFrame) -> pd.DataFrame:
     Raises BundleError naming missing columns or a numeric column holding non-numbers. Used at
     training and at serving time, so both see features of identical types.
     """
+    import pandas as pd
+
     if missing := [name for name in info.features if name not in frame.columns]:
         raise BundleError(f"missing feature column(s) {missing}; the model needs {info.features}")
     features = frame.loc[:, info.features].copy()
@@ -167,6 +192,8 @@ def categorical_as_text(frame: pd.DataFrame | np.ndarray) -> np.ndarray:
     The first step of a bundle pipeline's categorical branch, so the fitted pipeline itself maps
     whatever type serving sends to the categories it saw in training.
     """
+    import pandas as pd
+
     values = np.asarray(frame, dtype=object)
     result = np.empty(values.shape, dtype=object)
     for index, value in np.ndenumerate(values):

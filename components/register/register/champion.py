@@ -3,7 +3,10 @@
 The champion is the registry's `default` version. It is scored on the same test data the
 challenger was evaluated on, with the same metric code (`mlops.metrics`), and the challenger wins
 only if `mlops.metrics.is_better` says it beats the champion by more than the margin. With no
-champion yet, the challenger wins. The decision, both scores and a readable reason are recorded.
+champion yet, the challenger wins. A champion whose model file has the challenger's SHA-256 is
+the same fitted model: its score on the same test data is the challenger's, so it is not scored
+again (a re-run whose training step was a cache hit decides in a fraction of a second). The
+decision, both scores and a readable reason are recorded.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ import pyarrow.parquet as pq
 
 from mlops import storage
 from mlops.metrics import MetricError, compute_metrics, higher_is_better, is_better
-from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, load_bundle, predict, predict_proba
+from mlops.model_bundle import (
+    BundleError,
+    BundleInfo,
+    ModelBundle,
+    load_bundle,
+    predict,
+    predict_proba,
+    read_bundle_info,
+)
 from mlops.registry import ModelRegistry, ModelVersion, RegistryError
 from register.core import RegisterError
 
@@ -55,6 +66,7 @@ def decide(
     metric: str,
     margin: float,
     challenger_info: BundleInfo | None = None,
+    challenger_sha256: str | None = None,
 ) -> Decision:
     """Compare the challenger's test metrics with the registry's default version of `model_name`.
 
@@ -67,6 +79,8 @@ def decide(
         margin: how much better (absolute units of the metric) the challenger must be.
         challenger_info: the challenger bundle's description, to refuse comparing models of
             different problem types or targets.
+        challenger_sha256: the SHA-256 of the challenger's model file; a champion with the same
+            one is the same model and takes the challenger's score without being scored.
 
     Raises:
         RegisterError naming the metric, file, model or version for bad input, or a champion that
@@ -95,11 +109,27 @@ def decide(
         )
         return decision
     decision.champion_version = champion.version
+    if challenger_sha256 and _model_sha256(champion) == challenger_sha256:
+        decision.champion = challenger
+        decision.register = False
+        decision.reason = (
+            f"champion v{champion.version} is this same model (model.joblib sha256 {challenger_sha256[:12]}); "
+            f"it stays the default"
+        )
+        return decision
     score = champion_score(champion, test_path, metric, challenger_info)
     decision.champion = score
     decision.register = is_better(metric, challenger, score, margin)
     decision.reason = _reason(decision)
     return decision
+
+
+def _model_sha256(champion: ModelVersion) -> str | None:
+    """The champion's model file SHA-256, or None if its bundle cannot be read (scoring then says why)."""
+    try:
+        return read_bundle_info(champion.bundle_uri)[1]
+    except BundleError:
+        return None
 
 
 def champion_score(champion: ModelVersion, test_path: str, metric: str, challenger: BundleInfo | None) -> float | None:

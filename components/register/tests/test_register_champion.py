@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from register_fixtures import Trained  # pants: no-infer-dep
 
+from mlops.model_bundle import read_bundle_info
 from mlops.registry import LocalModelRegistry
 from register.champion import decide
 from register.core import RegisterError
@@ -55,6 +56,19 @@ def test_a_good_challenger_beats_a_poor_champion_by_the_margin(tmp_path: Path, c
     assert f"> margin {gap - 0.01:.3f}" in wins.reason
     loses = decide(good.evaluation["metrics"], good.test, registry, "churn", "auc", round(gap + 0.01, 3))
     assert not loses.register and "by more than margin" in loses.reason
+
+
+def test_the_same_model_again_is_not_rescored(tmp_path: Path, churn: dict[str, Trained]) -> None:
+    good = churn["good"]
+    registry = registry_with(tmp_path, good)
+    _, sha256 = read_bundle_info(good.bundle)
+    missing_test = str(tmp_path / "no-such-test.parquet")  # scoring would fail on it: it is not read
+    decision = decide(good.evaluation["metrics"], missing_test, registry, "churn", "auc", 0.0, None, sha256)
+    assert not decision.register and decision.champion_version == "1"
+    assert decision.champion == decision.challenger == good.evaluation["metrics"]["auc"]
+    assert decision.reason.startswith(f"champion v1 is this same model (model.joblib sha256 {sha256[:12]})")
+    other = decide(good.evaluation["metrics"], good.test, registry, "churn", "auc", 0.0, None, "0" * 64)
+    assert other.champion == pytest.approx(good.evaluation["metrics"]["auc"], abs=1e-12)  # scored as usual
 
 
 @pytest.mark.parametrize(("problem", "metric"), [("churn", "log_loss"), ("energy", "rmse"), ("energy", "mae")])
