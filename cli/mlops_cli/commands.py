@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,12 @@ def run_pipeline(
     run_id: str | None = None,
     overrides: dict[str, str] | None = None,
     credentials: Any = None,
+    images_dir: Path = Path("dist"),
 ) -> RunRecord:
-    """Run the training pipeline with `runner`; local runs are recorded in the metadata store."""
+    """Run the training pipeline with `runner`; local runs are recorded in the metadata store.
+
+    `images_dir` is where `./pants package components::` wrote the images' metadata (docker, vertex).
+    """
     from mlops_cli import preflight
     from training.pipeline import build_pipeline
 
@@ -81,35 +86,50 @@ def run_pipeline(
     if runner == "vertex":
         from mlops_cli import vertex_runner
 
-        spec = compile_spec(config, settings, Path(f"dist/pipelines/{record.run_id}.yaml"), use_built_images=True)
+        spec = compile_spec(
+            config, settings, Path(f"dist/pipelines/{record.run_id}.yaml"), use_built_images=True, images_dir=images_dir
+        )
         return vertex_runner.submit(
             spec, parameters, settings, record, enable_caching=enable_caching, wait=wait, credentials=credentials
         )
 
-    from mlops_cli.local_runner import run_local
+    from mlops_cli.local_runner import docker_mounts, run_local
 
-    images = built_images() if runner == "docker" else None
+    images = built_images(images_dir) if runner == "docker" else None
+    mounts = docker_mounts(parameters, create=("registry_uri", "feature_store_uri")) if runner == "docker" else []
+    # Built before MLflow loads: kfp inspects every loaded module while it builds components.
     pipeline = build_pipeline(config, images)
-    run_local(
-        pipeline,
-        parameters,
-        record,
-        pipeline_root=Path(settings.gcp.pipeline_root),
-        runner="docker" if runner == "docker" else "subprocess",
-        enable_caching=enable_caching,
-    )
-    save_record(record, runs_dir(settings))
-    MetadataStore(settings.metadata_dir).record_run(asdict(record))
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Opening the MLflow store takes seconds (imports, schema check); the steps run in
+        # subprocesses, so this process is idle while they run.
+        store = background.submit(MetadataStore, settings.metadata_dir)
+        run_local(
+            pipeline,
+            parameters,
+            record,
+            pipeline_root=Path(settings.gcp.pipeline_root),
+            runner="docker" if runner == "docker" else "subprocess",
+            enable_caching=enable_caching,
+            mounts=mounts,
+        )
+        save_record(record, runs_dir(settings))
+        store.result().record_run(asdict(record))
     return record
 
 
-def compile_spec(config: PipelineConfig, settings: Settings, output: Path, use_built_images: bool = False) -> Path:
+def compile_spec(
+    config: PipelineConfig,
+    settings: Settings,
+    output: Path,
+    use_built_images: bool = False,
+    images_dir: Path = Path("dist"),
+) -> Path:
     from training.pipeline import compile_pipeline
 
     images = None
     if use_built_images:
         registry = f"{settings.images.registry}/{settings.images.repository}"
-        images = {name: _in_registry(ref, registry) for name, ref in built_images().items()}
+        images = {name: _in_registry(ref, registry) for name, ref in built_images(images_dir).items()}
     return compile_pipeline(config, output, images)
 
 

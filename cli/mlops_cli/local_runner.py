@@ -4,14 +4,21 @@ kfp.local keeps no run record of its own (only each task's executor_output.json)
 wraps kfp.local's per-task entry point for the duration of the run and records each task's
 status, duration, attempts and outputs. A task that finishes without reaching the executor was a
 cache hit.
+
+With the Docker runner each step runs in its image. kfp.local mounts only the pipeline root into
+the containers, so the run also mounts `mounts` (the registry, the feature store, local data
+files) at the same paths, and runs the containers as the calling user, who owns those folders;
+the images' own non-root user is what Vertex AI runs. The images' ENTRYPOINT (the component CLI)
+is reset, since kfp.local passes the KFP executor command as the container command only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +72,44 @@ def recording_tasks(record: RunRecord) -> Iterator[None]:
         task_dispatcher.run_single_task_implementation = original_dispatch
 
 
+@contextlib.contextmanager
+def mounting(paths: Sequence[str]) -> Iterator[None]:
+    """Mount `paths` (absolute host folders) into every DockerRunner container at the same path."""
+    from kfp.local import docker_task_handler
+
+    handler = docker_task_handler.DockerTaskHandler
+    original = handler.get_volumes_to_mount
+
+    def volumes(self: Any, client: Any = None) -> dict[str, Any]:
+        found = original(self, client)
+        for path in paths:
+            found.setdefault(path, {"bind": path, "mode": "rw"})
+        return found
+
+    handler.get_volumes_to_mount = volumes
+    try:
+        yield
+    finally:
+        handler.get_volumes_to_mount = original
+
+
+def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> list[str]:
+    """The host folders a containerized run needs: those of every absolute-path parameter.
+
+    Parameters named in `create` are folders the run writes (stores); they are created first.
+    """
+    for name in create:
+        Path(parameters[name]).mkdir(parents=True, exist_ok=True)
+    folders = set()
+    for value in parameters.values():
+        if isinstance(value, str) and value.startswith("/"):
+            path = Path(value)
+            folder = path if path.is_dir() else path.parent
+            if folder.is_dir() and folder != Path("/"):
+                folders.add(str(folder.resolve()))
+    return sorted(folders)
+
+
 def run_local(
     pipeline: Callable[..., Any],
     parameters: Mapping[str, Any],
@@ -73,12 +118,16 @@ def run_local(
     pipeline_root: Path,
     runner: str = "subprocess",
     enable_caching: bool = True,
+    mounts: Sequence[str] = (),
 ) -> RunRecord:
     """Run `pipeline` with `parameters` to completion; fills and returns `record`."""
     if runner not in RUNNERS:
         raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
     pipeline_root.mkdir(parents=True, exist_ok=True)
-    kfp_runner = local.SubprocessRunner(use_venv=False) if runner == "subprocess" else local.DockerRunner()
+    if runner == "subprocess":
+        kfp_runner: Any = local.SubprocessRunner(use_venv=False)
+    else:
+        kfp_runner = local.DockerRunner(entrypoint=[""], user=f"{os.getuid()}:{os.getgid()}")
     local.init(
         runner=kfp_runner,
         pipeline_root=str(pipeline_root.resolve()),
@@ -87,7 +136,7 @@ def run_local(
     )
     record.parameters = _jsonable(dict(parameters))
     started = time.perf_counter()
-    with recording_tasks(record):
+    with recording_tasks(record), mounting(mounts) if runner == "docker" else contextlib.nullcontext():
         pipeline(**parameters)
     record.duration_seconds = round(time.perf_counter() - started, 3)
     failed = [task.name for task in record.tasks if task.status == "FAILED"]

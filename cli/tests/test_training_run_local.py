@@ -9,41 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 
-from mlops.config import Settings
 from mlops.metadata import MetadataStore
-from mlops.pipeline_config import PipelineConfig
 from mlops.registry import open_registry
 from mlops_cli.commands import run_pipeline
 from mlops_cli.main import main
 from mlops_cli.preflight import PreflightError
-
-PIPELINES = Path(__file__).resolve().parents[2] / "config" / "pipelines"
-
-
-def local_settings(root: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "environment": "local",
-            "storage_root": str(root / "data"),
-            "metadata_dir": str(root / "metadata"),
-            "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")},
-        }
-    )
-
-
-def small(config_file: str, rows: int = 3000, **changes: object) -> PipelineConfig:
-    data = yaml.safe_load((PIPELINES / config_file).read_text())
-    data["data"]["source"] = data["data"]["source"].split("?")[0] + f"?rows={rows}&seed=3"
-    data["model"]["params"] = {"n_estimators": 30} if data["model"]["type"] != "linear" else {}
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split("__")
-        node = data
-        for part in parents:
-            node = node[part]
-        node[int(leaf) if isinstance(node, list) else leaf] = value
-    return PipelineConfig.model_validate(data)
 
 
 @pytest.fixture(scope="module")
