@@ -71,10 +71,13 @@ def run_pipeline(
     overrides: dict[str, str] | None = None,
     credentials: Any = None,
     images_dir: Path = Path("dist"),
+    verbose: bool = False,
 ) -> RunRecord:
     """Run the training pipeline with `runner`; local runs are recorded in the metadata store.
 
     `images_dir` is where `./pants package components::` wrote the images' metadata (docker, vertex).
+    Local runs write kfp.local's step logs to `<metadata_dir>/logs/RUN_ID.log`, or with `verbose`
+    to stdout.
     """
     from mlops_cli import preflight
     from training.pipeline import build_pipeline
@@ -111,6 +114,7 @@ def run_pipeline(
             runner="docker" if runner == "docker" else "subprocess",
             enable_caching=enable_caching,
             mounts=mounts,
+            log_path=None if verbose else Path(settings.metadata_dir) / "logs" / f"{record.run_id}.log",
         )
         save_record(record, runs_dir(settings))
         store.result().record_run(asdict(record))

@@ -10,6 +10,9 @@ the containers, so the run also mounts `mounts` (the registry, the feature store
 files) at the same paths, and runs the containers as the calling user, who owns those folders;
 the images' own non-root user is what Vertex AI runs. The images' ENTRYPOINT (the component CLI)
 is reset, since kfp.local passes the KFP executor command as the container command only.
+
+kfp.local prints every step's executor input and logs to stdout; with `log_path` they go to that
+file instead, and the terminal shows one line per step (and the log's tail if a step fails).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,8 +123,12 @@ def run_local(
     runner: str = "subprocess",
     enable_caching: bool = True,
     mounts: Sequence[str] = (),
+    log_path: Path | None = None,
 ) -> RunRecord:
-    """Run `pipeline` with `parameters` to completion; fills and returns `record`."""
+    """Run `pipeline` with `parameters` to completion; fills and returns `record`.
+
+    With `log_path`, kfp.local's own output goes to that file rather than to stdout.
+    """
     if runner not in RUNNERS:
         raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
     pipeline_root.mkdir(parents=True, exist_ok=True)
@@ -135,15 +143,34 @@ def run_local(
         raise_on_error=False,
     )
     record.parameters = _jsonable(dict(parameters))
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        record.links["log"] = str(log_path)
+        _progress(f"run {record.run_id}: step logs in {log_path}")
     started = time.perf_counter()
-    with recording_tasks(record), mounting(mounts) if runner == "docker" else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(recording_tasks(record))
+        if runner == "docker":
+            stack.enter_context(mounting(mounts))
+        if log_path is not None:
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w", encoding="utf-8"))))
+        stack.enter_context(warnings.catch_warnings())
+        # Resource requests apply on Vertex AI; kfp.local warns once per step that it ignores them.
+        warnings.filterwarnings("ignore", message=".*have no effect in the current local runner")
+        warnings.filterwarnings("ignore", message=".*custom or non-Python base image")
         pipeline(**parameters)
     record.duration_seconds = round(time.perf_counter() - started, 3)
     failed = [task.name for task in record.tasks if task.status == "FAILED"]
     record.status = "FAILED" if failed else "SUCCEEDED"
     if failed:
         record.error = f"failed step(s): {', '.join(failed)}"
+        if log_path is not None:
+            _progress(f"{record.error}; the end of {log_path}:\n{_tail(log_path, 40)}")
     return record
+
+
+def _tail(path: Path, lines: int) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def _jsonable(value: Any) -> Any:

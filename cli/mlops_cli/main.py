@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
     run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
     run.add_argument("--wait", action="store_true", help="vertex: follow the run until it ends")
+    run.add_argument("--verbose", action="store_true", help="local, docker: stream every step's logs to stdout")
     run.add_argument("--run-id", help="run id (default: PIPELINE-TIMESTAMP)")
     run.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a parameter")
 
@@ -127,6 +128,7 @@ def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -
         wait=args.wait,
         run_id=args.run_id,
         overrides=overrides,
+        verbose=args.verbose,
     )
     print(report.run_details(asdict(record)))
     return 0 if record.status in ("SUCCEEDED", "RUNNING", "PENDING") else 1
