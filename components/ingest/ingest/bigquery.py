@@ -66,8 +66,8 @@ def read_bigquery(uri: str, *, endpoint: str | None = None, credentials: Any = N
     `endpoint` points the client at another API root (an emulator, or a test's local fake); an
     `http://` endpoint gets anonymous credentials.
     """
-    from google.api_core import exceptions  # pants: no-infer-dep (comes with google-cloud-aiplatform)
-    from google.cloud import bigquery  # pants: no-infer-dep (comes with google-cloud-aiplatform)
+    from google.api_core import exceptions  # pants: no-infer-dep (comes with google-cloud-bigquery)
+    from google.cloud import bigquery
 
     table = parse_bigquery_uri(uri)
     if credentials is None and endpoint and endpoint.startswith("http://"):

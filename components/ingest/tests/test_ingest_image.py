@@ -48,8 +48,9 @@ def test_image_runs_ingest_as_a_non_root_user(tmp_path: Path) -> None:
 
 
 def test_image_can_execute_the_kfp_component() -> None:
-    # Vertex AI runs `python3 -m kfp.dsl.executor_main` in the image; kfp and the wrapper must import.
+    # Vertex AI runs `python3 -m kfp.dsl.executor_main` in the image; kfp and the wrapper must import,
+    # and the BigQuery client that bq:// sources use.
     client = docker.from_env()
-    command = "import kfp.dsl.executor_main, ingest.component; print(kfp.__version__)"
+    command = "import kfp.dsl.executor_main, ingest.component, google.cloud.bigquery; print(kfp.__version__)"
     output = client.containers.run(built_image(), entrypoint=["python3", "-c", command], remove=True)
     assert output.decode().strip().startswith("2.")
