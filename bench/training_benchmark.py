@@ -2,8 +2,9 @@
 
     ./pants run bench:training -- --rows 1000000 --throughput-rows 1000000,10000000
 
-Each measurement runs in its own child process, so peak memory (max RSS, including any processes
-it starts) is per measurement. Reported side by side, with ratios, as Markdown (and JSON with --json).
+Each measurement runs in its own child process, which reports its own peak memory: the larger of
+its max RSS and that of the largest process it started (a kfp.local step). Reported side by side,
+with ratios, as Markdown (and JSON with --json).
   1. script:    every step's KFP wrapper function called in order in one process (same code, no KFP)
   2. pipeline:  `mlops run` (kfp.local SubprocessRunner, caching on), first run
   3. pipeline again with nothing changed (cache hits; champion/register are never cached by design)
@@ -17,26 +18,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO_CONFIG = Path("config/pipelines/churn.yaml")
 
 
 def child(mode: str, workdir: Path, rows: int, extra: list[str] | None = None) -> dict:
-    """Run one measurement in a fresh interpreter; returns its result plus its peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run one measurement in a fresh interpreter; returns its result, its wall time and peak RSS."""
     started = time.perf_counter()
     output = subprocess.run(
         [sys.executable, __file__, "--child", mode, "--workdir", str(workdir), "--rows", str(rows), *(extra or [])],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the result; stderr (progress, errors) goes to the terminal
         text=True,
     ).stdout
-    wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = json.loads(output.strip().splitlines()[-1])
-    result.update(wall_seconds=round(wall, 2), peak_rss_mib=round(max(peak_kib, before) / 1024, 1))
+    result["wall_seconds"] = round(time.perf_counter() - started, 2)
     return result
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS, or that of the largest child it waited for, whichever is larger (Linux: KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
 
 
 def measure_script(workdir: Path, data: str) -> dict:
@@ -56,30 +63,45 @@ def measure_script(workdir: Path, data: str) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
         return kind(name=name, uri=str(folder / "data"), metadata={})
 
-    started = time.perf_counter()
+    steps: dict[str, float] = {}
+
+    def timed(step: str, run: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = run()
+        steps[step] = round(time.perf_counter() - started, 3)
+        return result
+
     splits = {s: artifact(Dataset, f"{s}_data") for s in ("train", "valid", "test")}
-    ingest(params["source_uri"], splits["train"], splits["valid"], splits["test"], params["split_method"],
-           params["train_fraction"], params["valid_fraction"], params["test_fraction"], params["split_seed"],
-           params["entity_column"], params["timestamp_column"])  # fmt: skip
-    validate(splits["train"], splits["valid"], splits["test"], artifact(Artifact, "schema"),
-             artifact(Markdown, "report"), params["schema_uri"], params["max_violation_rate"])  # fmt: skip
+    timed("ingest", lambda: ingest(
+        params["source_uri"], splits["train"], splits["valid"], splits["test"], params["split_method"],
+        params["train_fraction"], params["valid_fraction"], params["test_fraction"], params["split_seed"],
+        params["entity_column"], params["timestamp_column"]))  # fmt: skip
+    timed("validate", lambda: validate(
+        splits["train"], splits["valid"], splits["test"], artifact(Artifact, "schema"), artifact(Markdown, "report"),
+        params["schema_uri"], params["max_violation_rate"]))  # fmt: skip
     feats = {s: artifact(Dataset, f"{s}_features") for s in ("train", "valid", "test")}
-    features(splits["train"], splits["valid"], splits["test"], feats["train"], feats["valid"], feats["test"],
-             params["feature_spec"], params["target"], params["feature_store_uri"], params["feature_view"])  # fmt: skip
+    timed("features", lambda: features(
+        splits["train"], splits["valid"], splits["test"], feats["train"], feats["valid"], feats["test"],
+        params["feature_spec"], params["target"], params["feature_store_uri"], params["feature_view"]))  # fmt: skip
     model = artifact(Model, "model")
-    train(feats["train"], feats["valid"], model, params["target"], params["problem_type"], params["numeric_features"],
-          params["categorical_features"], params["model_type"], params["hyperparameters"], params["model_seed"],
-          params["feature_transforms"], params["source_uri"])  # fmt: skip
+    timed("train", lambda: train(
+        feats["train"], feats["valid"], model, params["target"], params["problem_type"], params["numeric_features"],
+        params["categorical_features"], params["model_type"], params["hyperparameters"], params["model_seed"],
+        params["feature_transforms"], params["source_uri"]))  # fmt: skip
     evaluation = artifact(Artifact, "evaluation")
-    evaluate(model, feats["test"], artifact(Metrics, "metrics"), artifact(ClassificationMetrics, "cm"),
-             artifact(HTML, "html"), evaluation)  # fmt: skip
+    timed("evaluate", lambda: evaluate(
+        model, feats["test"], artifact(Metrics, "metrics"), artifact(ClassificationMetrics, "cm"),
+        artifact(HTML, "html"), evaluation))  # fmt: skip
     decision = artifact(Artifact, "decision")
-    won = champion_challenger(model, feats["test"], evaluation, decision, params["registry_uri"], params["model_name"],
-                              params["champion_metric"], params["champion_margin"])  # fmt: skip
+    won = timed("champion", lambda: champion_challenger(
+        model, feats["test"], evaluation, decision, params["registry_uri"], params["model_name"],
+        params["champion_metric"], params["champion_margin"]))  # fmt: skip
     if won:
-        register(model, evaluation, decision, artifact(Artifact, "registered"), params["registry_uri"],
-                 params["model_name"], params["model_labels"])  # fmt: skip
-    return {"seconds": round(time.perf_counter() - started, 2)}
+        timed("register", lambda: register(
+            model, evaluation, decision, artifact(Artifact, "registered"), params["registry_uri"],
+            params["model_name"], params["model_labels"]))  # fmt: skip
+    tasks = {step: ["SUCCEEDED", seconds] for step, seconds in steps.items()}
+    return {"seconds": round(sum(steps.values()), 2), "tasks": tasks, "peak_rss_mib": peak_rss_mib()}
 
 
 def measure_pipeline(workdir: Path, data: str) -> dict:
@@ -93,7 +115,12 @@ def measure_pipeline(workdir: Path, data: str) -> dict:
         raise SystemExit(f"pipeline run failed: {record.error}")
     tasks = {task.name: [task.status, task.duration_seconds] for task in record.tasks}
     task_seconds = sum(task.duration_seconds for task in record.tasks)
-    return {"seconds": round(seconds, 2), "task_seconds": round(task_seconds, 2), "tasks": tasks}
+    return {
+        "seconds": round(seconds, 2),
+        "task_seconds": round(task_seconds, 2),
+        "tasks": tasks,
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def measure_throughput(workdir: Path, data: str, rows: int) -> dict:
@@ -115,7 +142,7 @@ def measure_throughput(workdir: Path, data: str, rows: int) -> dict:
     build_features(splits, spec, store, config.features.view_name, [config.data.target], outputs)
     done = time.perf_counter()
     return {"rows": rows, "ingest_seconds": round(ingested - started, 2), "features_seconds": round(done - ingested, 2),
-            "rows_per_second": round(rows / (done - started))}  # fmt: skip
+            "rows_per_second": round(rows / (done - started)), "peak_rss_mib": peak_rss_mib()}  # fmt: skip
 
 
 def _config_and_settings(root: Path, data: str):
@@ -185,7 +212,14 @@ def report(r: dict) -> str:
     def timing(name: str, run: dict, steps: float, ratio: str) -> str:
         return row(name, run["wall_seconds"], steps, run["peak_rss_mib"], ratio)
 
-    again_tasks = ", ".join(f"{name} {status} {sec:.1f}s" for name, (status, sec) in again["tasks"].items())
+    def step_row(step: str) -> str:
+        cells = []
+        for run in (script, first, again):
+            status, seconds = run["tasks"].get(step, ["-", 0.0])
+            cells.append(f"{seconds:.2f}" if status == "SUCCEEDED" else f"{status} {seconds:.2f}")
+        return row(step, *cells)
+
+    steps = list(dict.fromkeys([*first["tasks"], *again["tasks"]]))
     return "\n".join(
         [
             f"Training pipeline on {r['rows']:,} churn rows (2 cores):",
@@ -206,7 +240,11 @@ def report(r: dict) -> str:
                 f"{again['wall_seconds'] / first['wall_seconds']:.2f} x first run",
             ),
             "",
-            f"Second run, per task: {again_tasks}",
+            "Per step, seconds (a pipeline step's time includes its process start and imports):",
+            "",
+            row("step", "script", "pipeline, first run", "pipeline again"),
+            row("---", "---:", "---:", "---:"),
+            *(step_row(step) for step in steps),
             "",
             row("ingest + features", "rows/s", "ingest s", "features s", "peak RSS MiB"),
             row("---", "---:", "---:", "---:", "---:"),

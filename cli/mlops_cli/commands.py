@@ -155,14 +155,19 @@ def show_run(settings: Settings, run_id: str) -> dict[str, Any]:
 
 def lineage(settings: Settings, model_version: str) -> dict[str, Any]:
     if _is_vertex(settings):
-        from mlops.metadata import lineage_from_record
+        from mlops.metadata import MetadataError, lineage_from_record
         from mlops.registry import open_registry
         from mlops_cli import vertex_runner
 
         name, _, version = model_version.partition(":")
+        vertex_runner.init_sdk(settings)
         registered = open_registry(settings.resolved_registry_uri()).get_version(name, version)
         run_id = registered.labels.get("mlops_run_id", "")
-        return lineage_from_record(asdict(vertex_runner.get_run(settings, run_id)))
+        if not run_id:
+            raise MetadataError(f"{model_version} has no mlops_run_id label: it was not registered by `mlops run`")
+        found = lineage_from_record(asdict(vertex_runner.get_run(settings, run_id)))
+        # Vertex AI reports each task's output artifacts, not its output parameters: the version is ours.
+        return {**found, "registry": {"model_name": name, "version": registered.version}}
     return MetadataStore(settings.metadata_dir).lineage(model_version)
 
 

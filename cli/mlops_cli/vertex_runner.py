@@ -30,6 +30,11 @@ def init_sdk(settings: Settings, credentials: Any = None) -> Any:
         options["staging_bucket"] = settings.gcp.staging_bucket
     if settings.gcp.api_endpoint:
         options.update(api_endpoint=settings.gcp.api_endpoint, api_transport="rest")
+    if credentials is None and (settings.gcp.api_endpoint or "").startswith("http://"):
+        # A local emulator or fake of the API takes no credentials.
+        from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep (comes with aiplatform)
+
+        credentials = AnonymousCredentials()
     if credentials is not None:
         options["credentials"] = credentials
     aiplatform.init(**options)
@@ -141,6 +146,7 @@ def _record_of(resource: Any, settings: Settings) -> RunRecord:
         runner="vertex",
         environment=settings.environment,
         started_at=str(resource.create_time),
-        parameters={key: value for key, value in resource.runtime_config.parameter_values.items()},
+        # As plain JSON values: the resource's map holds protobuf Values (lists and maps included).
+        parameters=type(resource).to_dict(resource).get("runtime_config", {}).get("parameter_values", {}),
     )
     return fill_from_job(resource, record)

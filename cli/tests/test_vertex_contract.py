@@ -1,6 +1,8 @@
 """Contract test: the compiled pipeline goes through the real Vertex AI SDK to a local fake of the
 REST API, and the request carries our images, parameters, pipeline root, service account and caching."""
 
+import re
+from dataclasses import asdict
 from pathlib import Path
 from unittest import mock
 
@@ -10,9 +12,12 @@ import pytest
 from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep
 
 from mlops.config import Settings
+from mlops.metadata import MetadataError
 from mlops.pipeline_config import load_pipeline_config
+from mlops.registry import open_registry
 from mlops.testing.fake_vertex import FakeVertex
-from mlops_cli import vertex_runner
+from mlops_cli import report, vertex_runner
+from mlops_cli.commands import lineage as commands_lineage
 from mlops_cli.run_record import RunRecord
 from training.pipeline import COMPONENTS, compile_pipeline, pipeline_parameters
 
@@ -22,6 +27,7 @@ NO_BUCKET_CHECK = (
     "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
 )
 REGISTRY = "europe-west2-docker.pkg.dev/acme/images/vertex-mlops"
+SERVING_IMAGE = f"{REGISTRY}/serving:{'s' * 64}"
 
 
 def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/root") -> Settings:
@@ -29,6 +35,7 @@ def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/roo
         {
             "environment": "dev",
             "storage_root": "gs://acme-data",
+            "registry_uri": "vertex://acme-mlops-dev/europe-west2",
             "gcp": {
                 "project_id": "acme-mlops-dev",
                 "region": "europe-west2",
@@ -90,6 +97,37 @@ def test_runs_list_and_show_answer_from_the_pipeline_job_api(submitted) -> None:
     assert listed.run_id == record.run_id and listed.status == "SUCCEEDED"
     shown = vertex_runner.get_run(settings, record.run_id, credentials=credentials)
     assert shown.parameters["model_name"] == "churn-classifier"
+    assert shown.parameters["hyperparameters"] == {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 31}
+    steps = {"ingest", "validate", "features", "train", "evaluate", "champion", "register", "notify"}
+    assert steps <= {task.name for task in shown.tasks}
+    assert re.search(r"^ingest +SUCCEEDED", report.run_details(asdict(shown)), re.M)  # `mlops runs show`
+
+
+def test_lineage_of_a_registered_version_comes_from_its_pipeline_job(submitted) -> None:
+    _, settings, record, _, _ = submitted
+    registry = open_registry(settings.resolved_registry_uri(), serving_image=SERVING_IMAGE)
+    job_root = f"gs://acme-pipelines/root/{record.run_id}"
+    registry.register(
+        "churn-classifier",
+        f"{job_root}/train/model",
+        metrics={"auc": 0.8},
+        labels={"mlops_run_id": record.run_id.lower()},
+    )
+    found = commands_lineage(settings, "churn-classifier:1")
+    assert found["run_id"] == record.run_id and found["source"] == "sample://churn?rows=50000&seed=7"
+    assert found["splits"]["train"] == f"{job_root}/ingest/train_data"
+    assert found["features"]["test"] == f"{job_root}/features/test_features"
+    assert found["model"] == f"{job_root}/train/model"
+    assert found["decision"] == f"{job_root}/champion-challenger/decision"
+    assert found["registry"] == {"model_name": "churn-classifier", "version": "1"}
+
+
+def test_lineage_refuses_a_version_mlops_did_not_register(submitted) -> None:
+    _, settings, _, _, _ = submitted
+    registry = open_registry(settings.resolved_registry_uri(), serving_image=SERVING_IMAGE)
+    registry.register("churn-classifier", "gs://elsewhere/model", metrics={})
+    with pytest.raises(MetadataError, match="churn-classifier:1 has no mlops_run_id label"):
+        commands_lineage(settings, "churn-classifier:1")
 
 
 def test_a_local_pipeline_root_is_refused_for_vertex(tmp_path: Path) -> None:

@@ -207,6 +207,34 @@ class FakeState:
         job = self.pipeline_jobs[name]
         if job["state"] not in FINAL_PIPELINE_STATES:
             job.update(state=self.pipeline_final_state, startTime=job["createTime"], endTime=now())
+            job["jobDetail"] = {"taskDetails": _task_details(job)}
             if self.pipeline_final_state == "PIPELINE_STATE_FAILED":
                 job["error"] = {"code": 13, "message": "fake Vertex AI: the job was configured to fail"}
         return copy.deepcopy(job)
+
+
+def _task_details(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """What Vertex AI reports per task of a finished job: every task of the spec (nested DAGs too)
+    in the job's state, with its output artifacts at `<gcsOutputDirectory>/<job id>/<task>/<name>`."""
+    spec = job.get("pipelineSpec") or {}
+    components = spec.get("components", {})
+    root = job.get("runtimeConfig", {}).get("gcsOutputDirectory", "gs://fake-pipeline-root")
+    state = job["state"].removeprefix("PIPELINE_STATE_")
+    details: list[dict[str, Any]] = []
+
+    def visit(dag: dict[str, Any]) -> None:
+        for key, task in dag.get("tasks", {}).items():
+            component = components.get(task.get("componentRef", {}).get("name", ""), {})
+            artifacts = component.get("outputDefinitions", {}).get("artifacts", {})
+            task_id = str(len(details) + 1)
+            outputs = {
+                name: {"artifacts": [{"name": name, "uri": f"{root}/{job['name'].rsplit('/', 1)[-1]}/{key}/{name}"}]}
+                for name in artifacts
+            }
+            times = {"createTime": job["createTime"], "startTime": job["startTime"], "endTime": job["endTime"]}
+            name = task.get("taskInfo", {}).get("name", key)
+            details.append({"taskId": task_id, "taskName": name, "state": state, **times, "outputs": outputs})
+            visit(component.get("dag", {}))
+
+    visit(spec.get("root", {}).get("dag", {}))
+    return details
