@@ -9,7 +9,7 @@ from pathlib import Path
 import docker
 from run_fixtures import local_settings, small  # pants: no-infer-dep
 
-from mlops.model_bundle import read_bundle_info
+from mlops.model_bundle import read_bundle
 from mlops.registry import open_registry
 from mlops_cli.commands import run_pipeline
 from mlops_cli.images import built_images
@@ -32,5 +32,5 @@ def test_every_step_runs_in_its_built_image_and_registers_a_model(tmp_path: Path
     assert started_images == set(images.values())  # one container per step, each from its content-hash tag
     version = open_registry(settings.resolved_registry_uri()).get("churn-classifier")
     assert version is not None and version.version == "1"
-    info, _ = read_bundle_info(version.bundle_uri)
+    info = read_bundle(version.bundle_uri).info
     assert info.code["image"] == images["train"]

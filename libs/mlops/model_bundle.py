@@ -104,32 +104,39 @@ def save_bundle(bundle: ModelBundle, folder_uri: str) -> None:
             storage.write_bytes(storage.join(folder_uri, name), data)
 
 
-def load_bundle(folder_uri: str) -> ModelBundle:
-    """Read the bundle in `folder_uri`; raises BundleError naming the folder if it is missing or corrupt."""
-    import joblib
-
-    info, _, model_bytes = _read_checked(folder_uri)
-    try:
-        pipeline = joblib.load(io.BytesIO(model_bytes))
-    except Exception as error:  # unpickling can raise anything
-        raise BundleError(f"{folder_uri}: cannot load {MODEL_FILE}: {type(error).__name__}: {error}") from None
-    if not hasattr(pipeline, "predict"):
-        raise BundleError(f"{folder_uri}: {MODEL_FILE} holds a {type(pipeline).__name__}, not a fitted pipeline")
-    return ModelBundle(pipeline=pipeline, info=info)
-
-
-def read_bundle_info(folder_uri: str) -> tuple[BundleInfo, str]:
-    """The bundle's description and the SHA-256 of its model file, checked, without unpickling it.
+@dataclass(frozen=True)
+class StoredBundle:
+    """A bundle as read from storage and checked (description against model file), not unpickled.
 
     For steps that only register, copy or compare bundles: two bundles with the same model SHA-256
-    hold the same fitted model.
+    hold the same fitted model. `load()` unpickles it (importing scikit-learn and the estimator).
     """
-    info, model_sha256, _ = _read_checked(folder_uri)
-    return info, model_sha256
+
+    folder_uri: str
+    info: BundleInfo
+    model_sha256: str
+    model_bytes: bytes
+
+    def load(self) -> ModelBundle:
+        import joblib
+
+        try:
+            pipeline = joblib.load(io.BytesIO(self.model_bytes))
+        except Exception as error:  # unpickling can raise anything
+            raise BundleError(f"{self.folder_uri}: cannot load {MODEL_FILE}: {type(error).__name__}: {error}") from None
+        if not hasattr(pipeline, "predict"):
+            kind = type(pipeline).__name__
+            raise BundleError(f"{self.folder_uri}: {MODEL_FILE} holds a {kind}, not a fitted pipeline")
+        return ModelBundle(pipeline=pipeline, info=self.info)
 
 
-def _read_checked(folder_uri: str) -> tuple[BundleInfo, str, bytes]:
-    """bundle.json validated, the model file's SHA-256 and its bytes, checked against each other."""
+def load_bundle(folder_uri: str) -> ModelBundle:
+    """Read the bundle in `folder_uri`; raises BundleError naming the folder if it is missing or corrupt."""
+    return read_bundle(folder_uri).load()
+
+
+def read_bundle(folder_uri: str) -> StoredBundle:
+    """bundle.json validated and the model file checked against its SHA-256; BundleError names the folder."""
     try:
         document = json.loads(storage.read_bytes(storage.join(folder_uri, INFO_FILE)))
         model_bytes = storage.read_bytes(storage.join(folder_uri, MODEL_FILE))
@@ -147,7 +154,7 @@ def _read_checked(folder_uri: str) -> tuple[BundleInfo, str, bytes]:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise BundleError(f"{folder_uri}: {INFO_FILE}: {problems}") from None
-    return info, str(expected), model_bytes
+    return StoredBundle(folder_uri, info, str(expected), model_bytes)
 
 
 def predict(bundle: ModelBundle, frame: pd.DataFrame) -> np.ndarray:

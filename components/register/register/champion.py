@@ -26,10 +26,10 @@ from mlops.model_bundle import (
     BundleError,
     BundleInfo,
     ModelBundle,
-    load_bundle,
+    StoredBundle,
     predict,
     predict_proba,
-    read_bundle_info,
+    read_bundle,
 )
 from mlops.registry import ModelRegistry, ModelVersion, RegistryError
 from register.core import RegisterError
@@ -109,7 +109,11 @@ def decide(
         )
         return decision
     decision.champion_version = champion.version
-    if challenger_sha256 and _model_sha256(champion) == challenger_sha256:
+    try:
+        stored = read_bundle(champion.bundle_uri)  # reads gs:// and local registries alike
+    except BundleError as error:
+        raise RegisterError(f"{_where(champion)}: cannot load the bundle: {error}") from None
+    if challenger_sha256 and stored.model_sha256 == challenger_sha256:
         decision.champion = challenger
         decision.register = False
         decision.reason = (
@@ -117,26 +121,27 @@ def decide(
             f"it stays the default"
         )
         return decision
-    score = champion_score(champion, test_path, metric, challenger_info)
+    score = champion_score(champion, stored, test_path, metric, challenger_info)
     decision.champion = score
     decision.register = is_better(metric, challenger, score, margin)
     decision.reason = _reason(decision)
     return decision
 
 
-def _model_sha256(champion: ModelVersion) -> str | None:
-    """The champion's model file SHA-256, or None if its bundle cannot be read (scoring then says why)."""
-    try:
-        return read_bundle_info(champion.bundle_uri)[1]
-    except BundleError:
-        return None
+def _where(champion: ModelVersion) -> str:
+    return f"champion v{champion.version} ({champion.bundle_uri})"
 
 
-def champion_score(champion: ModelVersion, test_path: str, metric: str, challenger: BundleInfo | None) -> float | None:
-    """`metric` of the champion version on the Parquet file `test_path` (None if undefined there)."""
-    where = f"champion v{champion.version} ({champion.bundle_uri})"
+def champion_score(
+    champion: ModelVersion, stored: StoredBundle, test_path: str, metric: str, challenger: BundleInfo | None
+) -> float | None:
+    """`metric` of the champion version (its bundle as `stored`) on the Parquet file `test_path`.
+
+    None if the metric is undefined on that data.
+    """
+    where = _where(champion)
     try:
-        bundle = load_bundle(champion.bundle_uri)  # reads gs:// and local registries alike
+        bundle = stored.load()
     except BundleError as error:
         raise RegisterError(f"{where}: cannot load the bundle: {error}") from None
     info = bundle.info

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops import storage
-from mlops.model_bundle import BundleError, read_bundle_info
+from mlops.model_bundle import BundleError, read_bundle
 from mlops.registry import ModelVersion, RegistryError, open_registry
 
 log = logging.getLogger("register")
@@ -83,7 +83,7 @@ def register_model(
         log.info("not registering %s: %s", model_name, decision.get("reason", "the challenger lost"))
         return None
     try:
-        info, _ = read_bundle_info(bundle_path or bundle_uri)
+        info = read_bundle(bundle_path or bundle_uri).info
     except BundleError as error:
         raise RegisterError(f"model: {error}") from None
     if info.problem_type != problem_type:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlops.model_bundle import BundleError, BundleInfo, read_bundle_info
+from mlops.model_bundle import BundleError, StoredBundle, read_bundle
 from mlops.registry import RegistryError, open_registry
 from register.champion import decide
 from register.core import RegisterError, check_evaluation, read_json, register_model, registration_record
@@ -26,7 +26,8 @@ def run_champion_challenger(
 ) -> dict[str, Any]:
     """Decide champion/challenger for the bundle at `model_uri`; returns the decision JSON."""
     problem_type, metrics = check_evaluation(read_json(evaluation_path, "evaluation"), f"evaluation {evaluation_path}")
-    info, model_sha256 = _bundle_info(model_uri)
+    challenger = _read_challenger(model_uri)
+    info = challenger.info
     if info.problem_type != problem_type:
         raise RegisterError(
             f"{model_uri}: the bundle is a {info.problem_type} model but the evaluation is {problem_type}"
@@ -35,7 +36,7 @@ def run_champion_challenger(
         registry = open_registry(registry_uri)
     except RegistryError as error:
         raise RegisterError(f"registry_uri: {error}") from None
-    return decide(metrics, test_path, registry, model_name, metric, margin, info, model_sha256).to_dict()
+    return decide(metrics, test_path, registry, model_name, metric, margin, info, challenger.model_sha256).to_dict()
 
 
 def run_register(
@@ -61,8 +62,8 @@ def run_register(
     return registration_record(version, registry_uri, decision)
 
 
-def _bundle_info(model_uri: str) -> tuple[BundleInfo, str]:
+def _read_challenger(model_uri: str) -> StoredBundle:
     try:
-        return read_bundle_info(model_uri)
+        return read_bundle(model_uri)
     except BundleError as error:
         raise RegisterError(f"model: {error}") from None

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from register_fixtures import Trained  # pants: no-infer-dep
 
-from mlops.model_bundle import read_bundle_info
+from mlops.model_bundle import read_bundle
 from mlops.registry import LocalModelRegistry
 from register.champion import decide
 from register.core import RegisterError
@@ -61,7 +61,7 @@ def test_a_good_challenger_beats_a_poor_champion_by_the_margin(tmp_path: Path, c
 def test_the_same_model_again_is_not_rescored(tmp_path: Path, churn: dict[str, Trained]) -> None:
     good = churn["good"]
     registry = registry_with(tmp_path, good)
-    _, sha256 = read_bundle_info(good.bundle)
+    sha256 = read_bundle(good.bundle).model_sha256
     missing_test = str(tmp_path / "no-such-test.parquet")  # scoring would fail on it: it is not read
     decision = decide(good.evaluation["metrics"], missing_test, registry, "churn", "auc", 0.0, None, sha256)
     assert not decision.register and decision.champion_version == "1"
