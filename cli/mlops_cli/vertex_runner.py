@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.config import Settings
+from mlops.google_api import credentials_for
 from mlops_cli.run_record import RunRecord, TaskRecord
 
 _TERMINAL = {"PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED"}
@@ -30,11 +31,7 @@ def init_sdk(settings: Settings, credentials: Any = None) -> Any:
         options["staging_bucket"] = settings.gcp.staging_bucket
     if settings.gcp.api_endpoint:
         options.update(api_endpoint=settings.gcp.api_endpoint, api_transport="rest")
-    if credentials is None and (settings.gcp.api_endpoint or "").startswith("http://"):
-        # A local emulator or fake of the API takes no credentials.
-        from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep (comes with aiplatform)
-
-        credentials = AnonymousCredentials()
+    credentials = credentials_for(credentials, settings.gcp.api_endpoint)
     if credentials is not None:
         options["credentials"] = credentials
     aiplatform.init(**options)

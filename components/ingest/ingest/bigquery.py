@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 
+from mlops.google_api import credentials_for
+
 # Project ids may contain dashes (and a `domain:` prefix); dataset and table ids are letters, digits
 # and underscores (tables may also have dashes).
 _TABLE_ID = re.compile(r"^(?P<project>[a-z][a-z0-9:.-]*[a-z0-9])\.(?P<dataset>\w+)\.(?P<table>[\w-]+)$")
@@ -70,13 +72,9 @@ def read_bigquery(uri: str, *, endpoint: str | None = None, credentials: Any = N
     from google.cloud import bigquery
 
     table = parse_bigquery_uri(uri)
-    if credentials is None and endpoint and endpoint.startswith("http://"):
-        from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep (as above)
-
-        credentials = AnonymousCredentials()
     client = bigquery.Client(
         project=table.project,
-        credentials=credentials,
+        credentials=credentials_for(credentials, endpoint),
         client_options={"api_endpoint": endpoint} if endpoint else None,
     )
     try:

@@ -40,6 +40,7 @@ from mlops.feature_store import (
 )
 from mlops.feature_store.vertex_online import call, ensure_feature_view, fetch_rows, sync_and_wait
 from mlops.features import BIGQUERY, FeatureSpec, connect
+from mlops.google_api import credentials_for
 
 _q = BIGQUERY.identifier
 _VERTEX_ID = re.compile(r"^[a-z][a-z0-9_]{0,51}$")  # leaves room for the `_latest` suffix
@@ -63,12 +64,7 @@ class VertexFeatureStore:
     ) -> None:
         self.project, self.location, self.dataset, self.online_store = project, location, dataset, online_store
         self.api_endpoint, self.bigquery_endpoint = api_endpoint, bigquery_endpoint or api_endpoint
-        if credentials is None and any(e and e.startswith("http://") for e in (api_endpoint, bigquery_endpoint)):
-            # A local emulator or fake takes no credentials.
-            from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep (comes with aiplatform)
-
-            credentials = AnonymousCredentials()
-        self.credentials = credentials
+        self.credentials = credentials_for(credentials, api_endpoint, bigquery_endpoint)
         self.sync_timeout_seconds, self.sync_poll_seconds = sync_timeout_seconds, sync_poll_seconds
         self._bq: Any = None
 
