@@ -10,10 +10,7 @@ import duckdb
 
 from ingest.sources import SourceError, source_relation
 from mlops.pipeline_config import PipelineConfig
-
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "FLOAT", "DOUBLE", "DECIMAL", "REAL")  # fmt: skip
-
+from validate.duck import NUMERIC_KINDS, kind_of
 
 _DATE_OPS = ("hour_of_day", "day_of_week", "month")
 
@@ -23,7 +20,8 @@ class PreflightError(Exception):
 
 
 def is_numeric(duckdb_type: str) -> bool:
-    return duckdb_type.upper().split("(")[0] in _NUMERIC
+    """Whether a column of this DuckDB type is a number, as the validate step classifies types."""
+    return kind_of(duckdb_type) in NUMERIC_KINDS
 
 
 def source_columns(source: str) -> tuple[dict[str, str], bool]:
