@@ -117,7 +117,7 @@ def fill_from_job(resource: Any, record: RunRecord) -> RunRecord:
         if task.start_time and task.end_time:
             duration = (task.end_time - task.start_time).total_seconds()
         outputs = {name: {"uri": item.artifacts[0].uri} for name, item in task.outputs.items() if item.artifacts}
-        status = task.state.name.replace("SKIPPED", "CACHED") if task.state.name == "SKIPPED" else task.state.name
+        status = "CACHED" if task.state.name == "SKIPPED" else task.state.name  # Vertex reports cache hits as SKIPPED
         record.tasks.append(TaskRecord(task.task_name, status, str(task.start_time or ""), duration, 1, outputs))
     if resource.error and resource.error.message:
         record.error = resource.error.message
