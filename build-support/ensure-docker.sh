@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# ensure-docker.sh: provide a Docker engine, the python:3.11-slim base image and a local image
+# ensure-docker.sh: provide a Docker engine, an offline Python 3.11 base image and a local image
 # registry, on a machine where none may be running and no container registry can be reached
 # (only the Debian, PyPI and npm package registries, through the machine's own clients).
+# The base image is Debian bookworm's own python3.11, built with mmdebstrap and named
+# vertex-mlops/python-offline:3.11-bookworm; it is never tagged as the official python image.
+# It is recorded in the repository's .pants.rc (git-ignored) as images/base's PYTHON_IMAGE build
+# arg, so `./pants package` builds on it instead of pulling the digest-pinned official image.
 #
 # Usage: build-support/ensure-docker.sh [--no-registry]   bring everything up (idempotent)
 #        build-support/ensure-docker.sh --stop            stop the dockerd/registry it started
@@ -12,10 +16,13 @@ set -euo pipefail
 export LC_ALL=C
 
 readonly SOCK=unix:///var/run/docker.sock   # the default socket: plain `docker` and Pants just work
-readonly IMAGE=python:3.11-slim             # the tag our Dockerfiles use in FROM
+readonly IMAGE=vertex-mlops/python-offline:3.11-bookworm  # images/base's PYTHON_IMAGE on this machine
+readonly LEGACY_IMAGE=python:3.11-slim      # what older versions of this script wrongly tagged their build as
 readonly PORT=${LOCAL_REGISTRY_PORT:-5000}
 readonly TIMEOUT=${ENSURE_DOCKER_TIMEOUT:-60}
-readonly CACHE_FILE=${XDG_CACHE_HOME:-${HOME:?}/.cache}/vertex-mlops/base-images/python-3.11-slim.tar.zst
+readonly CACHE_FILE=${XDG_CACHE_HOME:-${HOME:?}/.cache}/vertex-mlops/base-images/python-offline-3.11-bookworm.tar.zst
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly REPO_ROOT PANTS_RC=$REPO_ROOT/.pants.rc
 if [[ $(id -u) == 0 ]]; then STATE=${ENSURE_DOCKER_STATE_DIR:-/var/lib/vertex-mlops}
 else STATE=${ENSURE_DOCKER_STATE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vertex-mlops/state}; fi
 readonly STATE DOCKERD_PID=$STATE/dockerd.pid DOCKERD_LOG=$STATE/dockerd.log
@@ -136,7 +143,8 @@ ensure_engine() {
   die "dockerd did not answer within ${TIMEOUT}s with overlay2, vfs or vfs without networking (log: $DOCKERD_LOG)"
 }
 
-# Build python:3.11-slim from Debian packages (no registry): Debian bookworm's python3 is 3.11.
+# Build the offline base from Debian packages (no registry): Debian bookworm's python3 is 3.11, and
+# libgomp1 is the OpenMP runtime LightGBM and scikit-learn need.
 build_base_image() {
   need_root "building $IMAGE with mmdebstrap --mode=root"
   apt_install mmdebstrap zstd
@@ -154,7 +162,7 @@ build_base_image() {
   local mmtmp=${TMPDIR:-/tmp}; [[ -w /dev/shm ]] && mmtmp=/dev/shm
   # shellcheck disable=SC2016 # $1 and $p are expanded by mmdebstrap's hook shell, not here
   TMPDIR=$mmtmp mmdebstrap --variant=minbase --mode=root --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
-    --include=python3,python3-venv,python-is-python3,ca-certificates,passwd \
+    --include=python3,python3-venv,python-is-python3,ca-certificates,passwd,libgomp1 \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
@@ -170,7 +178,7 @@ build_base_image() {
     "$tmp/rootfs.tar" "$IMAGE" >/dev/null || die "docker import of the rootfs failed"
   # Prove it is usable before caching it: python3/python3.11, venv, TLS certs, useradd.
   docker run --rm --network none "$IMAGE" sh -c \
-    'python3.11 -c "import sys, venv, ssl; assert sys.version_info[:2] == (3, 11)" && command -v useradd >/dev/null' ||
+    'python3.11 -c "import sys, venv, ssl; assert sys.version_info[:2] == (3, 11)" && command -v useradd >/dev/null && ldconfig -p | grep -q "libgomp.so.1 "' ||
     { docker rmi -f "$IMAGE" >/dev/null; die "the freshly built $IMAGE failed its smoke test"; }
   # Temp file + rename: a crash never leaves a half-written cache file behind.
   mkdir -p "$(dirname "$CACHE_FILE")"
@@ -179,8 +187,33 @@ build_base_image() {
 }
 
 image_size() { docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%d MB", $1 / 1e6 }'; }
+# Older versions of this script tagged their build as python:3.11-slim, which it is not: drop that
+# tag, but only from an image this script built (an official image keeps its tag).
+untag_legacy_image() {
+  local built_by
+  built_by=$(docker image inspect -f '{{index .Config.Labels "org.vertex-mlops.built-by"}}' "$LEGACY_IMAGE" 2>/dev/null) || return 0
+  [[ $built_by == build-support/ensure-docker.sh ]] || return 0
+  docker rmi "$LEGACY_IMAGE" >/dev/null && log "base image: removed the $LEGACY_IMAGE tag an older version of this script gave its own build"
+}
+# Tell Pants to build images/base on the offline base: a [docker] build arg in the repository's
+# .pants.rc (git-ignored, read by Pants after pants.toml). A .pants.rc this script did not write is
+# left alone, with the line to add.
+readonly PANTS_RC_MARK="# Written by build-support/ensure-docker.sh"
+record_base_for_pants() {
+  local wanted
+  wanted=$(printf '%s: this machine builds images on its offline base image.\n[docker]\nbuild_args.add = ["PYTHON_IMAGE=%s"]\n' "$PANTS_RC_MARK" "$IMAGE")
+  if [[ -f $PANTS_RC ]] && ! grep -qF "$PANTS_RC_MARK" "$PANTS_RC"; then
+    log "WARNING: $PANTS_RC exists and was not written by this script; add to it:"
+    log '  [docker] build_args.add = ["PYTHON_IMAGE='"$IMAGE"'"]'
+    return
+  fi
+  [[ -f $PANTS_RC && $(cat "$PANTS_RC") == "$wanted" ]] && return
+  printf '%s\n' "$wanted" >"$PANTS_RC.tmp.$$" && mv -f "$PANTS_RC.tmp.$$" "$PANTS_RC"
+  log "base image: recorded PYTHON_IMAGE=$IMAGE for Pants in $PANTS_RC"
+}
 ensure_base_image() {
   local t=$EPOCHREALTIME
+  untag_legacy_image
   if docker image inspect "$IMAGE" >/dev/null 2>&1; then
     log "base image $IMAGE: already present ($(image_size))"; return
   fi
@@ -250,7 +283,7 @@ for arg in "$@"; do
 done
 
 CLEANUP=()
-trap 'rm -rf "${CLEANUP[@]}" "$CACHE_FILE.tmp.$$"' EXIT
+trap 'rm -rf "${CLEANUP[@]}" "$CACHE_FILE.tmp.$$" "$PANTS_RC.tmp.$$"' EXIT
 mkdir -p "$STATE" 2>/dev/null || true
 # Serialize concurrent runs (two CI jobs, two shells): they would race to start two daemons.
 if [[ -w $STATE ]]; then
@@ -262,7 +295,9 @@ if [[ $MODE == stop ]]; then stop_all; exit 0; fi
 command -v curl >/dev/null || apt_install curl
 ensure_engine
 ensure_base_image
+record_base_for_pants
 [[ -z $REGISTRY ]] || ensure_registry
 log "ready in $(since "$T0"); the environment to use is on stdout"
 echo "DOCKER_HOST=$DOCKER_HOST"
+echo "PYTHON_IMAGE=$IMAGE"
 [[ -z $REGISTRY ]] || echo "LOCAL_REGISTRY=127.0.0.1:$PORT"

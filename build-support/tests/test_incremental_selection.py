@@ -25,16 +25,16 @@ import unittest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# Every image: the two added here and every real component (a folder with a Dockerfile).
-ALL_IMAGES = {"components/alpha:image", "components/beta:image"} | {
-    f"components/{folder.name}:image" for folder in (REPO / "components").iterdir() if (folder / "Dockerfile").exists()
+# Every image: the base, the two components added here and every real component (a folder whose
+# BUILD file declares it with the `vertex_component` macro).
+ALL_IMAGES = {"images/base:base", "components/alpha:image", "components/beta:image"} | {
+    f"components/{folder.name}:image"
+    for folder in (REPO / "components").iterdir()
+    if "vertex_component(" in ((folder / "BUILD").read_text() if (folder / "BUILD").exists() else "")
 }
 
 MINI_COMPONENT = {
-    "BUILD": 'python_sources(name="lib", sources=["{name}/*.py"])\n'
-    'pex_binary(name="pex", entry_point="{name}.app:main")\n'
-    'docker_image(name="image", image_tags=["{{pants.hash}}"])\n',
-    "Dockerfile": "FROM python:3.11-slim\nCOPY components.{name}/pex.pex /app.pex\n",
+    "BUILD": "vertex_component()\n",
     "{name}/__init__.py": "",
 }
 
@@ -115,12 +115,17 @@ class IncrementalSelectionTest(unittest.TestCase):
         self.assertIn("components/ingest:image", selected)  # ingest writes its splits through mlops.storage
         self.assertFalse(selected & {"components/alpha:image", "components/beta:image"})
 
+    def test_a_base_image_change_selects_every_image(self) -> None:
+        self.append("images/base/Dockerfile", "\nLABEL a.change=1\n")
+        self.assertEqual(self.selected(), ALL_IMAGES)
+
     def test_a_lockfile_change_selects_all_images(self) -> None:
         self.append("3rdparty/python/default.lock", "\n")
         self.assertEqual(self.selected(), ALL_IMAGES)
 
     def test_a_docs_only_change_selects_none(self) -> None:
         self.append("README.md", "\nMore words.\n")
+        self.append("docs/architecture.md", "\nMore words.\n")
         self.assertEqual(self.selected(), set())
 
 
