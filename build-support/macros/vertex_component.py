@@ -71,7 +71,7 @@ def vertex_component_tests(fixtures=None, image_test=True, **kwargs):
         python_tests(
             name="image-tests",
             sources=[image_tests],
-            dependencies=extra,
+            dependencies=[*extra, "images:recorded-sizes"],
             # Builds the image first; needs a Docker engine (build-support/ensure-docker.sh).
             runtime_package_dependencies=[f"components/{name}:image"],
             tags=["docker"],

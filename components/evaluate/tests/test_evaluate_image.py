@@ -33,3 +33,9 @@ def test_image_can_execute_the_kfp_component_as_non_root() -> None:
     command = "import kfp.dsl.executor_main, evaluate.component, evaluate.report; print('ready')"
     assert run_image(image, entrypoint=["python3", "-c", command]).strip() == "ready"
     assert image_user(image) != "0"
+
+
+def test_image_stays_within_its_recorded_size() -> None:
+    from mlops.testing import docker_images
+
+    docker_images.assert_within_recorded_size("evaluate", docker_images.built_image("evaluate"))

@@ -70,3 +70,9 @@ def test_image_can_execute_the_kfp_components() -> None:
     )
     output = client.containers.run(built_image(), entrypoint=["python3", "-c", command], remove=True)
     assert output.decode().strip().startswith("2.")
+
+
+def test_image_stays_within_its_recorded_size() -> None:
+    from mlops.testing import docker_images
+
+    docker_images.assert_within_recorded_size("register", docker_images.built_image("register"))

@@ -43,3 +43,24 @@ def run_image(
 def image_user(image: str) -> str:
     """The numeric uid the image runs as by default."""
     return run_image(image, entrypoint=["id", "-u"]).strip()
+
+
+RECORDED_SIZES = Path("images/recorded-sizes.json")
+ALLOWED_GROWTH = 0.10
+
+
+def assert_within_recorded_size(name: str, image: str) -> None:
+    """Fail if `image` is more than 10% larger than the size recorded for `name`.
+
+    The sizes are in images/recorded-sizes.json (the test target depends on `images:recorded-sizes`);
+    `./pants run bench:images -- --record` rewrites them after an intended change.
+    """
+    recorded = json.loads(RECORDED_SIZES.read_text())["bytes"]
+    size = int(docker.from_env().images.get(image).attrs["Size"])
+    fix = "record the new sizes with `./pants package components:: && ./pants run bench:images -- --record`"
+    assert name in recorded, f"{RECORDED_SIZES} has no size for {name!r}: {fix}"
+    limit = recorded[name] * (1 + ALLOWED_GROWTH)
+    assert size <= limit, (
+        f"{image} is {size / 1e6:,.1f} MB, more than {ALLOWED_GROWTH:.0%} over the {recorded[name] / 1e6:,.1f} MB "
+        f"recorded for {name!r} in {RECORDED_SIZES}; make it smaller or, if the growth is intended, {fix}"
+    )
