@@ -15,15 +15,15 @@ mapfile -t components < <(./pants --filter-target-type=docker_image list compone
 needed=$(./pants dependencies --transitive "${components[@]}" | requirements)
 in_base=$(./pants dependencies images/base:requirements | requirements)
 
-missing=$(comm -23 <(echo "$needed") <(echo "$in_base"))
-unused=$(comm -13 <(echo "$needed") <(echo "$in_base"))
-if [[ -n $unused ]]; then
+mapfile -t missing < <(comm -23 <(echo "$needed") <(echo "$in_base"))
+mapfile -t unused < <(comm -13 <(echo "$needed") <(echo "$in_base"))
+if [[ ${#unused[@]} -gt 0 ]]; then
   echo "check-base-requirements: in images/base but needed by no component (they only add bytes):" >&2
-  sed 's/^/  /' <<<"$unused" >&2
+  printf '  %s\n' "${unused[@]}" >&2
 fi
-if [[ -n $missing ]]; then
+if [[ ${#missing[@]} -gt 0 ]]; then
   echo "check-base-requirements: error: components need requirements that images/base/BUILD does not list:" >&2
-  sed 's/^/  /' <<<"$missing" >&2
+  printf '  %s\n' "${missing[@]}" >&2
   echo "Add them to the dependencies of images/base:requirements." >&2
   exit 1
 fi

@@ -37,12 +37,12 @@ def vertex_component(entry_module=None, runtime_files=None, overrides=None, **kw
             # Pants replaces the target address with the base image it built for this commit.
             "ARG BASE_IMAGE=images/base:base",
             "FROM ${BASE_IMAGE} AS sources",
-            "USER root",
             f"COPY components.{name}/sources.pex /tmp/sources.pex",
-            "RUN PEX_TOOLS=1 python3.11 /tmp/sources.pex venv --compile /opt/sources",
+            # As the base's unprivileged user, into its home: no build step runs as root.
+            "RUN PEX_TOOLS=1 python3.11 /tmp/sources.pex venv --compile /home/app/sources",
             "FROM ${BASE_IMAGE}",
             # Only the first-party code: the base's venv already holds every requirement.
-            "COPY --from=sources /opt/sources/lib/python3.11/site-packages/ /opt/app/lib/python3.11/site-packages/",
+            "COPY --from=sources /home/app/sources/lib/python3.11/site-packages/ /opt/app/lib/python3.11/site-packages/",
             f'ENTRYPOINT ["python3", "-m", "{entry}"]',
         ],
         **kwargs,
