@@ -17,6 +17,18 @@ def vertex_component(entry_module=None, runtime_files=None, overrides=None, **kw
     Tests live in `components/<name>/tests/` with their own BUILD file (`vertex_component_tests`).
     """
     name = build_file_dir().name
+    # A component builds on the shared library and its requirements, never on another component, a
+    # pipeline or the CLI; its tests (components/<name>/tests) inherit the same rules.
+    __dependencies_rules__(
+        (
+            "*",
+            f"//components/{name}/**",
+            "//libs/**",
+            "//images/**",  # the base image; the image tests' recorded sizes
+            "//3rdparty/**",
+            "!*",
+        ),
+    )
     for target_name, globs in (runtime_files or {}).items():
         resources(name=target_name, sources=globs)
     python_sources(name="lib", sources=[f"{name}/**/*.py"], overrides=overrides or {})

@@ -13,18 +13,14 @@ It runs Pants inside Pants' own sandbox poorly, so it is run directly (see .ci/r
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from temporary_repo import REPO, commit, copy_of_repo, git, remove
+
 # Every image: the base, the two components added here and every real component (a folder whose
 # BUILD file declares it with the `vertex_component` macro).
 ALL_IMAGES = {"images/base:base", "components/alpha:image", "components/beta:image"} | {
@@ -39,36 +35,23 @@ MINI_COMPONENT = {
 }
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 class IncrementalSelectionTest(unittest.TestCase):
     repo: Path
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.repo = Path(tempfile.mkdtemp(prefix="incremental-selection-"))
-        for relative in git(REPO, "ls-files", "-z").split("\0"):
-            if relative and (REPO / relative).is_file():
-                (cls.repo / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(REPO / relative, cls.repo / relative)
+        cls.repo = copy_of_repo("incremental-selection-")
         # probe_a uses a locked requirement, so a lockfile change reaches alpha and beta too.
         (cls.repo / "libs/mlops/probe_a.py").write_text("import yaml\n\nNAME = yaml.safe_load('a')\n")
         (cls.repo / "libs/mlops/probe_b.py").write_text("from mlops.probe_a import NAME\n\nNAMES = [NAME, 'b']\n")
         cls._add_component("alpha", "from mlops.probe_a import NAME\n\n\ndef main():\n    print(NAME)\n")
         cls._add_component("beta", "from mlops.probe_b import NAMES\n\n\ndef main():\n    print(NAMES)\n")
-        git(cls.repo, "init", "-q", "-b", "main")
         git(cls.repo, "add", "-A")
-        git(cls.repo, "-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "base")
+        commit(cls.repo, "probes")
 
     @classmethod
     def tearDownClass(cls) -> None:
-        # pantsd keeps the scenarios after the first one fast; stop it with the temporary repo.
-        for pid_file in cls.repo.glob(".pids/*/pantsd/pid"):
-            with contextlib.suppress(ValueError, OSError):
-                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        shutil.rmtree(cls.repo, ignore_errors=True)
+        remove(cls.repo)
 
     @classmethod
     def _add_component(cls, name: str, app: str) -> None:

@@ -1,0 +1,76 @@
+"""Proves that adding a component is one folder: the scaffold writes it, its tests pass as written,
+its image builds, the build files stay tidy, and nothing outside the folder changes.
+
+Runs Pants for real on a temporary copy of this repository (see temporary_repo.py), so .ci/run runs
+it directly:
+    python3 build-support/tests/test_new_component.py           # add --with-image to build and test the image
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import unittest
+from pathlib import Path
+
+from temporary_repo import copy_of_repo, git, remove
+
+NAME = "ci_probe_step"
+WITH_IMAGE = "--with-image" in sys.argv
+
+
+class NewComponentTest(unittest.TestCase):
+    repo: Path
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.repo = copy_of_repo("new-component-")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        remove(cls.repo)
+
+    def pants(self, *args: str) -> str:
+        started = time.perf_counter()
+        result = subprocess.run(["./pants", *args], cwd=self.repo, capture_output=True, text=True)
+        print(f"  [./pants {' '.join(args)}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
+        self.assertEqual(result.returncode, 0, f"./pants {' '.join(args)}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        return result.stdout + result.stderr
+
+    def test_a_new_component_is_one_folder_whose_tests_pass(self) -> None:
+        self.pants("run", "build-support:new-component", "--", NAME)
+        changed = git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
+        paths = [line[3:] for line in changed]
+        outside = [path for path in paths if not path.startswith(f"components/{NAME}/")]
+        print(f"  [the scaffold wrote {len(paths)} files in components/{NAME}/, {len(outside)} outside]", file=sys.stderr)
+        self.assertEqual(outside, [], "the scaffold changed files outside the component's folder")
+        self.assertGreaterEqual(len(paths), 8)
+
+        self.pants("tailor", "--check", "update-build-files", "--check", "::")
+        self.pants("lint", f"components/{NAME}::")
+        self.pants("check", f"components/{NAME}::")
+        tests = ["--tag=docker"] if WITH_IMAGE else ["--tag=-docker"]
+        output = self.pants(*tests, "test", f"components/{NAME}::")
+        self.assertNotIn("✕", output)
+        self.assertIn(f"components/{NAME}/tests/", output)
+        # Still nothing outside the folder after building, linting and testing it.
+        after = git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
+        self.assertEqual([line for line in after if f"components/{NAME}/" not in line], [])
+
+    def test_a_bad_name_is_refused_and_writes_nothing(self) -> None:
+        result = subprocess.run(
+            ["./pants", "run", "build-support:new-component", "--", "Bad-Name"], cwd=self.repo, capture_output=True, text=True
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("must be a Python package name", result.stderr)
+        self.assertFalse((self.repo / "components" / "Bad-Name").exists())
+        result = subprocess.run(
+            ["./pants", "run", "build-support:new-component", "--", "ingest"], cwd=self.repo, capture_output=True, text=True
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("'ingest' is taken", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[arg for arg in sys.argv if arg != "--with-image"], verbosity=2)
