@@ -22,12 +22,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlops import storage
+from mlops.metrics import ProblemType
+from mlops.problems import problems
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +48,7 @@ class BundleInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem_type: Literal["classification", "regression"]
+    problem_type: ProblemType
     target: str
     numeric_features: list[str]
     categorical_features: list[str]
@@ -152,8 +154,8 @@ def read_bundle(folder_uri: str) -> StoredBundle:
     try:
         info = BundleInfo.model_validate(document)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise BundleError(f"{folder_uri}: {INFO_FILE}: {problems}") from None
+        found = "; ".join(problems(error, show_input=False))
+        raise BundleError(f"{folder_uri}: {INFO_FILE}: {found}") from None
     return StoredBundle(folder_uri, info, str(expected), model_bytes)
 
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mlops import storage
-from mlops.metrics import MetricError, compute_metrics, higher_is_better, is_better
+from mlops.metrics import METRICS_BY_PROBLEM, MetricError, compute_metrics, higher_is_better, is_better
 from mlops.model_bundle import (
     BundleError,
     BundleInfo,
@@ -33,11 +33,6 @@ from mlops.model_bundle import (
 )
 from mlops.registry import ModelRegistry, ModelVersion, RegistryError
 from register.core import RegisterError
-
-METRICS_BY_PROBLEM = {
-    "classification": ("auc", "precision", "recall", "f1", "log_loss", "accuracy"),
-    "regression": ("rmse", "mae", "r2"),
-}
 
 
 @dataclass

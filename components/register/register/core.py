@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops import storage
+from mlops.metrics import PROBLEM_TYPES
 from mlops.model_bundle import BundleError, read_bundle
 from mlops.registry import ModelVersion, RegistryError, open_registry
 
 log = logging.getLogger("register")
-PROBLEM_TYPES = ("classification", "regression")
 
 
 class RegisterError(Exception):

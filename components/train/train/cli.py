@@ -14,9 +14,9 @@ import time
 from typing import Any
 
 from mlops.logs import configure_logging
+from mlops.metrics import MODEL_TYPES, PROBLEM_TYPES
 
 from .core import TrainError, TrainSpec, save_model, train_model
-from .estimators import MODEL_TYPES
 
 log = logging.getLogger("train")
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("valid", help="valid split (Parquet), for validation metrics")
     parser.add_argument("output_dir", help="folder to write the model bundle to")
     parser.add_argument("--target", required=True, help="label column")
-    parser.add_argument("--problem-type", required=True, choices=("classification", "regression"))
+    parser.add_argument("--problem-type", required=True, choices=PROBLEM_TYPES)
     parser.add_argument("--numeric", default="", help="comma-separated numeric feature columns")
     parser.add_argument("--categorical", default="", help="comma-separated categorical feature columns")
     parser.add_argument("--model-type", default="lightgbm", help=f"one of {', '.join(MODEL_TYPES)}")

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from mlops.metrics import PRIMARY_METRIC, PROBLEM_TYPES, compute_metrics
+from mlops.metrics import MODEL_TYPES, PRIMARY_METRIC, PROBLEM_TYPES, compute_metrics
 from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, feature_frame, save_bundle
 
 # Relative imports: ruff sorts them the same whether or not it sees this folder as a package.
 from .data import DataError, fingerprint, read_split
-from .estimators import MODEL_TYPES, HyperparameterError, build_pipeline, fit_parameters, normalize_hyperparameters
+from .estimators import HyperparameterError, build_pipeline, fit_parameters, normalize_hyperparameters
 
 
 class TrainError(Exception):
