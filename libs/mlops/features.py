@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops.problems import problems
+from mlops.sql import quote_identifier
 
 _INPUT_FIELDS = ("column", "numerator", "denominator")
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -42,7 +43,7 @@ class Dialect:
     templates: tuple[tuple[str, str], ...] = ()  # (op, template) overriding TEMPLATES
 
     def identifier(self, name: str) -> str:
-        return self.quote + name.replace(self.quote, self.quote * 2) + self.quote
+        return quote_identifier(name, self.quote)
 
 
 DUCKDB = Dialect('"', "DOUBLE", "BIGINT", "isodow({ts}) - 1")

@@ -17,7 +17,8 @@ from typing import Literal
 
 import duckdb
 
-from ingest.sources import SourceError, quote_identifier, source_relation
+from ingest.sources import SourceError, source_relation
+from mlops.sql import quote_identifier, quote_literal
 
 SPLITS = ("train", "valid", "test")
 _SPLIT_COLUMN = "__split"
@@ -105,7 +106,7 @@ def ingest_to_parquet(
         staging = Path(tempfile.mkdtemp(prefix="ingest-", dir=_staging_parent(outputs)))
         try:
             connection.execute(
-                f"COPY ({query}) TO '{staging}' "
+                f"COPY ({query}) TO {quote_literal(str(staging))} "
                 f"(FORMAT parquet, PARTITION_BY ({quote_identifier(_SPLIT_COLUMN)}), OVERWRITE_OR_IGNORE)"
             )
             rows = _publish(connection, staging, outputs, columns)

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mlops import storage
 from mlops.problems import problems
-from validate.duck import NUMERIC_KINDS, Kind, fetch_all, fetch_one, kind_of, open_table, quote_identifier
+from mlops.sql import quote_identifier
+from validate.duck import NUMERIC_KINDS, Kind, fetch_all, fetch_one, kind_of, open_table
 from validate.errors import SchemaError
 
 log = logging.getLogger("validate")
