@@ -17,7 +17,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -215,17 +214,13 @@ def _save_local(target: Path, files: dict[str, bytes]) -> None:
     target = target.absolute()
     if target.exists() and not target.is_dir():
         raise BundleError(f"{target}: exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with storage.staging_folder([str(target)], prefix=f".{target.name}.tmp-") as staging:
         staging.chmod(0o755)  # mkdtemp's 0700 would hide the bundle from other users (serving, registry)
         for name, data in files.items():
             with open(staging / name, "wb") as stream:
                 stream.write(data)
                 os.fsync(stream.fileno())
         _move_into_place(staging, target, files)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _move_into_place(staging: Path, target: Path, files: dict[str, bytes]) -> None:
