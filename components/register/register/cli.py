@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from mlops import storage
+from mlops.cli_args import parse_assignments
 from mlops.contracts import Decision, Registration
 from mlops.logs import configure_logging
 from mlops.registry import RegistryError, open_registry
@@ -78,12 +79,10 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Decision 
             args.model, args.test_data, args.evaluation, args.registry, args.model_name, args.metric, args.margin
         )
     if args.command == "register":
-        labels = {}
-        for item in args.label:
-            key, separator, value = item.partition("=")
-            if not separator:
-                parser.error(f"--label must be KEY=VALUE, got {item!r}")
-            labels[key] = value
+        try:
+            labels = parse_assignments(args.label, "--label")
+        except ValueError as error:
+            parser.error(str(error))
         return run_register(
             args.model,
             args.model_uri or args.model,

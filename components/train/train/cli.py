@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from mlops.cli_args import parse_assignments
 from mlops.logs import configure_logging
 from mlops.metrics import MODEL_TYPES, PROBLEM_TYPES
 
@@ -43,14 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_params(items: list[str]) -> dict[str, Any]:
     """`NAME=VALUE` pairs; values are read as JSON when they parse (numbers, true, null), else as text."""
     params: dict[str, Any] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--param must look like NAME=VALUE, got {item!r}")
+    for name, text in parse_assignments(items, "--param", "NAME=VALUE").items():
         try:
-            params[name.strip()] = json.loads(text)
+            params[name] = json.loads(text)
         except ValueError:
-            params[name.strip()] = text
+            params[name] = text
     return params
 
 
