@@ -90,9 +90,8 @@ def decide(
             f"it stays the default"
         )
         return decision
-    score = champion_score(champion, stored, test_path, metric, challenger_info)
-    decision.champion = score
-    decision.register = is_better(metric, challenger, score, margin)
+    decision.champion = champion_score(champion, stored, test_path, metric, challenger_info)
+    decision.register = is_better(metric, challenger, decision.champion, margin)
     decision.reason = _reason(decision)
     return decision
 
