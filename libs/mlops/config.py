@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlops import storage
+from mlops.problems import problems
 
 ENVIRONMENTS = ("local", "dev", "prod")
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
@@ -56,9 +57,6 @@ class ImagesConfig(_Section):
         description="Image registry: the local one, or an Artifact Registry repository in GCP.",
     )
     repository: str = "vertex-mlops"
-
-    def image(self, component: str, tag: str) -> str:
-        return f"{self.registry}/{self.repository}/{component}:{tag}"
 
 
 class LoggingConfig(_Section):
@@ -147,15 +145,8 @@ def validate_model(model: type[_ModelT], raw: Mapping[str, Any], path: Path | st
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        lines = [f"{path}: {error.error_count()} problem(s) in config:"]
-        for problem in error.errors():
-            key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-            message = problem["msg"]
-            if problem["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling; see docs/configuration.md)"
-            elif "input" in problem and problem["type"] != "missing":
-                message += f" (got {problem['input']!r})"
-            lines.append(f"  - {key}: {message}")
+        found = problems(error, unknown_key="unknown key (check the spelling; see docs/configuration.md)")
+        lines = [f"{path}: {error.error_count()} problem(s) in config:", *(f"  - {line}" for line in found)]
         raise ConfigError("\n".join(lines)) from None
 
 

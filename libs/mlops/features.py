@@ -20,6 +20,9 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mlops.problems import problems
+from mlops.sql import quote_identifier
+
 _INPUT_FIELDS = ("column", "numerator", "denominator")
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _RelationOrFrame = TypeVar("_RelationOrFrame", duckdb.DuckDBPyRelation, pd.DataFrame)
@@ -40,7 +43,7 @@ class Dialect:
     templates: tuple[tuple[str, str], ...] = ()  # (op, template) overriding TEMPLATES
 
     def identifier(self, name: str) -> str:
-        return self.quote + name.replace(self.quote, self.quote * 2) + self.quote
+        return quote_identifier(name, self.quote)
 
 
 DUCKDB = Dialect('"', "DOUBLE", "BIGINT", "isodow({ts}) - 1")
@@ -200,9 +203,7 @@ def load_spec(raw: Mapping[str, Any] | FeatureSpec, source: str = "feature spec"
         return FeatureSpec.model_validate(raw)
     except ValidationError as error:
         lines = [f"{source}: {error.error_count()} problem(s):"]
-        for problem in error.errors(include_context=False):
-            key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-            lines.append(f"  - {key}: {problem['msg']}")
+        lines += [f"  - {line}" for line in problems(error, show_input=False)]
     # Raised outside the except block: no chained ValidationError keeping validator frames alive.
     raise FeatureError("\n".join(lines))
 

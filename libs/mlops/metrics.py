@@ -7,22 +7,33 @@ averages and the AUC is one-vs-rest. Regression: `rmse`, `mae`, `r2`.
 Lower is better for `log_loss`, `rmse` and `mae`; higher for the rest. Every step that compares two
 models (evaluate, champion/challenger, the registry) goes through `is_better`, so the direction of a
 metric is decided in exactly one place.
+
+This module is also the pipeline's one vocabulary: the problem types, the model types and which
+metrics apply to which problem. Config, train, evaluate and register all import it from here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
+# The Literal types are for pydantic models and mypy; the tuples for checks and messages.
+ProblemType = Literal["classification", "regression"]
+ModelType = Literal["lightgbm", "random_forest", "linear"]
+PROBLEM_TYPES: tuple[str, ...] = get_args(ProblemType)
+MODEL_TYPES: tuple[str, ...] = get_args(ModelType)
 CLASSIFICATION_METRICS = ("auc", "precision", "recall", "f1", "log_loss", "accuracy")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
+METRICS_BY_PROBLEM: dict[str, tuple[str, ...]] = {
+    "classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
+}
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 HIGHER_IS_BETTER = frozenset({"auc", "precision", "recall", "f1", "accuracy", "r2"})
 PRIMARY_METRIC = {"classification": "auc", "regression": "rmse"}
-PROBLEM_TYPES = ("classification", "regression")
 
 
 class MetricError(ValueError):

@@ -17,17 +17,18 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlops import storage
+from mlops.metrics import ProblemType
+from mlops.problems import problems
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +47,7 @@ class BundleInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem_type: Literal["classification", "regression"]
+    problem_type: ProblemType
     target: str
     numeric_features: list[str]
     categorical_features: list[str]
@@ -152,8 +153,8 @@ def read_bundle(folder_uri: str) -> StoredBundle:
     try:
         info = BundleInfo.model_validate(document)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise BundleError(f"{folder_uri}: {INFO_FILE}: {problems}") from None
+        found = "; ".join(problems(error, show_input=False))
+        raise BundleError(f"{folder_uri}: {INFO_FILE}: {found}") from None
     return StoredBundle(folder_uri, info, str(expected), model_bytes)
 
 
@@ -213,17 +214,13 @@ def _save_local(target: Path, files: dict[str, bytes]) -> None:
     target = target.absolute()
     if target.exists() and not target.is_dir():
         raise BundleError(f"{target}: exists and is not a folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with storage.staging_folder([str(target)], prefix=f".{target.name}.tmp-") as staging:
         staging.chmod(0o755)  # mkdtemp's 0700 would hide the bundle from other users (serving, registry)
         for name, data in files.items():
             with open(staging / name, "wb") as stream:
                 stream.write(data)
                 os.fsync(stream.fileno())
         _move_into_place(staging, target, files)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _move_into_place(staging: Path, target: Path, files: dict[str, bytes]) -> None:

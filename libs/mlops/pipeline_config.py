@@ -14,10 +14,7 @@ from pydantic import Field, model_validator
 
 from mlops.config import _Section, read_yaml_mapping, validate_model
 from mlops.features import FeatureError, FeatureSpec, load_spec
-
-CLASSIFICATION_METRICS = ("auc", "precision", "recall", "f1", "log_loss", "accuracy")
-REGRESSION_METRICS = ("rmse", "mae", "r2")
-MODEL_TYPES = ("lightgbm", "random_forest", "linear")
+from mlops.metrics import METRICS_BY_PROBLEM, ModelType, ProblemType
 
 
 class SplitConfig(_Section):
@@ -39,7 +36,7 @@ class DataConfig(_Section):
     entity_column: str
     timestamp_column: str
     target: str
-    problem_type: Literal["classification", "regression"]
+    problem_type: ProblemType
     split: SplitConfig = Field(default_factory=SplitConfig)
 
 
@@ -65,7 +62,7 @@ class ValidationConfig(_Section):
 
 
 class ModelConfig(_Section):
-    type: Literal["lightgbm", "random_forest", "linear"] = "lightgbm"
+    type: ModelType = "lightgbm"
     params: dict[str, Any] = Field(default_factory=dict)
     seed: int = 42
 
@@ -101,7 +98,7 @@ class PipelineConfig(_Section):
 
     @model_validator(mode="after")
     def _metric_fits_problem(self) -> PipelineConfig:
-        allowed = CLASSIFICATION_METRICS if self.data.problem_type == "classification" else REGRESSION_METRICS
+        allowed = METRICS_BY_PROBLEM[self.data.problem_type]
         if self.champion.metric not in allowed:
             raise ValueError(
                 f"champion.metric {self.champion.metric!r} does not apply to {self.data.problem_type}; "

@@ -8,9 +8,10 @@ stores such as GCS only publish an object once its upload completes.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -122,6 +123,24 @@ def write_bytes(uri: str, data: bytes) -> None:
 
 def write_text(uri: str, text: str) -> None:
     write_bytes(uri, text.encode("utf-8"))
+
+
+@contextmanager
+def staging_folder(outputs: Iterable[str], prefix: str) -> Iterator[Path]:
+    """A temporary local folder for files that are then moved to `outputs` (local paths); removed after.
+
+    It is made next to the first output, so the final `os.replace` stays on one filesystem and
+    is atomic (a folder in /tmp may be another filesystem, where a move is a copy).
+    """
+    first = next(iter(outputs), None)
+    parent = os.path.dirname(os.path.abspath(first)) if first is not None else None
+    if parent is not None:
+        os.makedirs(parent, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _publishes_on_commit(fs: fsspec.AbstractFileSystem) -> bool:

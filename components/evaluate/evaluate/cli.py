@@ -1,6 +1,6 @@
 """Command line of the evaluate image: `evaluate MODEL_DIR TEST.parquet [--report report.html]`.
 
-Prints the evaluation JSON (`{"problem_type", "metrics", "rows"}`). Pipelines call
+Prints the evaluation record (mlops.contracts.Evaluation). Pipelines call
 `evaluate.component` instead.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 from mlops.logs import configure_logging
 
-from .core import EvaluateError, evaluate_model, write_json
+from .core import EvaluateError, evaluate_model
 
 log = logging.getLogger("evaluate")
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
         write_report(result, result.info, args.report)
     if args.output:
-        write_json(args.output, result.summary())
+        result.record().write(args.output)
     log.info("evaluated %d rows", result.rows, extra={"fields": result.summary()})
     print(summary)
     return 0

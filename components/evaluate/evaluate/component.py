@@ -26,7 +26,8 @@ def evaluate(
         metrics: scalar metrics (auc, precision, recall, f1, log_loss, accuracy | rmse, mae, r2).
         classification_metrics: ROC curve and confusion matrix; left empty for regression.
         report: a self-contained HTML report with plots.
-        evaluation: JSON `{"problem_type", "metrics", "rows"}` for the steps that follow.
+        evaluation: the record the steps that follow read (mlops.contracts.Evaluation:
+            `{"problem_type", "metrics", "rows"}`).
 
     Returns:
         The primary test metric: AUC (classification) or RMSE (regression).
@@ -42,8 +43,9 @@ def evaluate(
     if result.confusion:
         classification_metrics.log_confusion_matrix(result.confusion["labels"], result.confusion["matrix"])
     write_report(result, result.info, report.path)
-    write_json(evaluation.path, result.summary())
-    evaluation.metadata.update(result.summary())
+    record = result.record()
+    record.write(evaluation.path)
+    evaluation.metadata.update(record.to_json())
     # kfp.local never writes these two artifacts' files, and a task whose output file is missing is
     # never a cache hit: write their metadata ourselves (Vertex AI reads the metadata, not the file).
     write_json(metrics.path, dict(metrics.metadata))

@@ -1,8 +1,8 @@
 """Evaluate: score a model bundle on the test split with the contract's metrics (mlops.metrics).
 
-Besides the scalar metrics it prepares what the Vertex console and the HTML report draw: the ROC
-curve and confusion matrix for classification, residual statistics and a sample of predicted vs
-actual values for regression.
+The record later steps read is `mlops.contracts.Evaluation`. Besides the scalar metrics it prepares
+what the Vertex console and the HTML report draw: the ROC curve and confusion matrix for
+classification, residual statistics and a sample of predicted vs actual values for regression.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from sklearn.metrics import confusion_matrix, roc_curve
 from sklearn.preprocessing import label_binarize
 
 from mlops import storage
-from mlops.metrics import PRIMARY_METRIC, MetricError, compute_metrics
-from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, load_bundle, predict, predict_proba
+from mlops.contracts import Evaluation
+from mlops.metrics import PRIMARY_METRIC, MetricError, ProblemType
+from mlops.model_bundle import BundleError, BundleInfo, load_bundle
+from mlops.scoring import Scored, score
 
 MAX_CURVE_POINTS = 200
 MAX_SCATTER_POINTS = 2000
@@ -30,10 +32,10 @@ class EvaluateError(Exception):
 
 
 @dataclass
-class Evaluation:
-    """The result of scoring a model on one split."""
+class EvaluationResult:
+    """The result of scoring a model on one split: the record, plus what the report draws."""
 
-    problem_type: str
+    problem_type: ProblemType
     metrics: dict[str, float]
     rows: int
     roc: dict[str, list[float]] | None = None  # fpr, tpr, thresholds (classification)
@@ -46,12 +48,16 @@ class Evaluation:
         """AUC (classification) or RMSE (regression); NaN when undefined on this split."""
         return float(self.metrics.get(PRIMARY_METRIC[self.problem_type], float("nan")))
 
+    def record(self) -> Evaluation:
+        """The record later steps read (mlops.contracts.Evaluation)."""
+        return Evaluation(problem_type=self.problem_type, metrics=self.metrics, rows=self.rows)
+
     def summary(self) -> dict[str, Any]:
-        """The JSON later steps read: `{"problem_type", "metrics", "rows"}`."""
-        return {"problem_type": self.problem_type, "metrics": self.metrics, "rows": self.rows}
+        """The record as JSON: `{"problem_type", "metrics", "rows"}`."""
+        return self.record().to_json()
 
 
-def evaluate_model(bundle_uri: str, test_path: str) -> Evaluation:
+def evaluate_model(bundle_uri: str, test_path: str) -> EvaluationResult:
     """Score the bundle in `bundle_uri` on the Parquet file `test_path`.
 
     The evaluation's `info` is the bundle's description (for the report). Raises EvaluateError
@@ -64,15 +70,11 @@ def evaluate_model(bundle_uri: str, test_path: str) -> Evaluation:
         raise EvaluateError(str(error)) from None
     info = bundle.info
     frame = _read_test(test_path, [*info.features, info.target])
-    truth = frame[info.target].to_numpy()
     try:
-        predicted = predict(bundle, frame)
-        if info.problem_type == "regression":
-            evaluation = _regression(truth, predicted, test_path)
-        else:
-            evaluation = _classification(bundle, frame, truth, predicted, test_path)
-    except BundleError as error:
+        scored = score(bundle, frame)
+    except (BundleError, MetricError) as error:
         raise EvaluateError(f"{test_path}: {error}") from None
+    evaluation = _regression(scored) if info.problem_type == "regression" else _classification(scored, info.classes)
     evaluation.info = info
     return evaluation
 
@@ -96,17 +98,14 @@ def _read_test(path: str, columns: list[str]) -> Any:
     return table.to_pandas()
 
 
-def _regression(truth: np.ndarray, predicted: np.ndarray, path: str) -> Evaluation:
-    try:
-        actual = truth.astype(float)
-    except (TypeError, ValueError):
-        raise EvaluateError(f"{path}: the regression target must be numeric, got {truth.dtype}") from None
-    residual = actual - predicted.astype(float)
+def _regression(scored: Scored) -> EvaluationResult:
+    actual, predicted = scored.truth, scored.predicted
+    residual = actual - predicted
     quantiles = np.quantile(residual, [0.05, 0.5, 0.95])
     keep = _spread(len(actual), MAX_SCATTER_POINTS)
-    return Evaluation(
+    return EvaluationResult(
         problem_type="regression",
-        metrics=compute_metrics("regression", actual, predicted),
+        metrics=scored.metrics,
         rows=len(actual),
         residuals={
             "mean": float(residual.mean()),
@@ -116,35 +115,23 @@ def _regression(truth: np.ndarray, predicted: np.ndarray, path: str) -> Evaluati
             "p95": float(quantiles[2]),
             "max_abs": float(np.abs(residual).max()),
         },
-        sample={"actual": actual[keep].tolist(), "predicted": predicted.astype(float)[keep].tolist()},
+        sample={"actual": actual[keep].tolist(), "predicted": predicted[keep].tolist()},
     )
 
 
-def _classification(bundle: ModelBundle, frame: Any, truth: np.ndarray, predicted: np.ndarray, path: str) -> Evaluation:
-    classes = bundle.info.classes
-    known = {str(label): label for label in classes}
-    unseen = sorted({str(label) for label in truth.tolist()} - set(known))
-    if unseen:
-        raise EvaluateError(
-            f"{path}: target {bundle.info.target!r} has class(es) {unseen} the model was not trained on"
-        )
-    truth = np.array([known[str(label)] for label in truth.tolist()], dtype=object)  # the model's label types
-    predicted = predicted.astype(object)
-    proba = predict_proba(bundle, frame)
-    try:
-        metrics = compute_metrics("classification", truth, predicted, proba, classes)
-    except MetricError as error:
-        raise EvaluateError(f"{path}: {error}") from None
+def _classification(scored: Scored, classes: list[Any]) -> EvaluationResult:
+    truth, predicted, proba = scored.truth, scored.predicted, scored.proba
+    assert proba is not None  # scoring a classification model always predicts probabilities
     if len(classes) == 2:
-        positive, score = truth == classes[-1], proba[:, 1]
+        positive, score_ = truth == classes[-1], proba[:, 1]
     else:  # micro-averaged one-vs-rest curve
-        positive, score = label_binarize(truth, classes=classes).ravel().astype(bool), proba.ravel()
+        positive, score_ = label_binarize(truth, classes=classes).ravel().astype(bool), proba.ravel()
     matrix = confusion_matrix(truth.astype(str), predicted.astype(str), labels=[str(label) for label in classes])
-    return Evaluation(
+    return EvaluationResult(
         problem_type="classification",
-        metrics=metrics,
+        metrics=scored.metrics,
         rows=len(truth),
-        roc=roc_points(positive, score) if 0 < positive.sum() < len(positive) else None,
+        roc=roc_points(positive, score_) if 0 < positive.sum() < len(positive) else None,
         confusion={"labels": [str(label) for label in classes], "matrix": matrix.tolist()},
     )
 

@@ -16,12 +16,12 @@ from matplotlib.figure import Figure
 from mlops import storage
 from mlops.model_bundle import BundleInfo
 
-from .core import Evaluation
+from .core import EvaluationResult
 
 TEMPLATE = "report.html.j2"
 
 
-def render_report(evaluation: Evaluation, bundle_info: BundleInfo | None = None) -> str:
+def render_report(evaluation: EvaluationResult, bundle_info: BundleInfo | None = None) -> str:
     """The report's HTML text: model summary, test (and validation) metrics and plots."""
     info = bundle_info or evaluation.info
     template_text = resources.files("evaluate").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
@@ -38,12 +38,12 @@ def render_report(evaluation: Evaluation, bundle_info: BundleInfo | None = None)
     )
 
 
-def write_report(evaluation: Evaluation, bundle_info: BundleInfo | None, html_path: str) -> None:
+def write_report(evaluation: EvaluationResult, bundle_info: BundleInfo | None, html_path: str) -> None:
     """Render the report and write it atomically to `html_path` (local path or URI)."""
     storage.write_text(html_path, render_report(evaluation, bundle_info))
 
 
-def _plots(evaluation: Evaluation) -> list[dict[str, str]]:
+def _plots(evaluation: EvaluationResult) -> list[dict[str, str]]:
     plots = []
     if evaluation.roc:
         plots.append({"title": "ROC curve", "src": _png(_roc_figure(evaluation.roc, evaluation.metrics.get("auc")))})

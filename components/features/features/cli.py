@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from features.core import SPLITS, FeaturesError, build_features
+from mlops.cli_args import parse_assignments
 from mlops.feature_store import FeatureStoreError, open_store
 from mlops.features import FeatureError, load_spec
 from mlops.logs import configure_logging
@@ -43,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(json_output=args.log_format == "json", labels={"component": "features"})
-    splits = {}
-    for item in args.split:
-        name, sep, path = item.partition("=")
-        if not sep or name not in SPLITS:
-            parser.error(f"--split must be NAME=PATH with NAME one of {', '.join(SPLITS)}, got {item!r}")
-        splits[name] = path
+    try:
+        splits = parse_assignments(args.split, "--split", "NAME=PATH")
+    except ValueError as error:
+        parser.error(str(error))
+    if unknown := sorted(set(splits) - set(SPLITS)):
+        parser.error(f"--split NAME must be one of {', '.join(SPLITS)}, got {unknown}")
     started = time.perf_counter()
     try:
         spec = load_spec(_read_spec(args.spec), str(args.spec))

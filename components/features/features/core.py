@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from mlops import storage
 from mlops.feature_store import FeatureStore, FeatureStoreError
 from mlops.features import FeatureError, FeatureSpec, apply_transforms, connect, load_spec
 
@@ -64,8 +63,7 @@ def build_features(
     try:
         spec = load_spec(spec)
         _check_inputs(split_paths, spec, label_columns)
-        staging = Path(tempfile.mkdtemp(prefix="features-", dir=_staging_parent(outputs)))
-        try:
+        with storage.staging_folder(outputs.values(), prefix="features-") as staging:
             feature_rows = _write_feature_rows(split_paths, spec, store, view_name, staging)
             online_rows = store.materialize(view_name)
             rows = {}
@@ -76,8 +74,6 @@ def build_features(
             for split, target in outputs.items():
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staging / f"{split}.parquet", target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     except (FeatureError, FeatureStoreError) as error:
         raise FeaturesError(str(error)) from None
     log.info("features written", extra={"fields": {"rows": rows, "feature_rows": feature_rows, "view": view_name}})
@@ -120,12 +116,3 @@ def _write_feature_rows(
     finally:
         connection.close()
     return store.write(view_name, str(staged), spec)
-
-
-def _staging_parent(outputs: Mapping[str, str]) -> str | None:
-    # Staging next to the outputs keeps the final moves on one filesystem (atomic renames).
-    if not outputs:
-        return None
-    parent = os.path.dirname(os.path.abspath(next(iter(outputs.values()))))
-    os.makedirs(parent, exist_ok=True)
-    return parent

@@ -7,8 +7,6 @@ partitioned Parquet export, so memory stays bounded whatever the table size.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,7 +15,9 @@ from typing import Literal
 
 import duckdb
 
-from ingest.sources import SourceError, quote_identifier, source_relation
+from ingest.sources import SourceError, source_relation
+from mlops import storage
+from mlops.sql import quote_identifier, quote_literal
 
 SPLITS = ("train", "valid", "test")
 _SPLIT_COLUMN = "__split"
@@ -102,15 +102,12 @@ def ingest_to_parquet(
         columns = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE source_rows)").fetchall())
         _check_columns(source_uri, columns, spec)
         query = render_split_sql(relation, spec)
-        staging = Path(tempfile.mkdtemp(prefix="ingest-", dir=_staging_parent(outputs)))
-        try:
+        with storage.staging_folder(outputs.values(), prefix="ingest-") as staging:
             connection.execute(
-                f"COPY ({query}) TO '{staging}' "
+                f"COPY ({query}) TO {quote_literal(str(staging))} "
                 f"(FORMAT parquet, PARTITION_BY ({quote_identifier(_SPLIT_COLUMN)}), OVERWRITE_OR_IGNORE)"
             )
             rows = _publish(connection, staging, outputs, columns)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     except duckdb.Error as error:
         raise IngestError(f"{source_uri}: {str(error).splitlines()[0]}") from None
     finally:
@@ -138,14 +135,6 @@ def _check_columns(source_uri: str, columns: Mapping[str, str], spec: SplitSpec)
             raise IngestError(f"{source_uri}: {role} {name!r} is not a column; columns are: {', '.join(columns)}")
     if _SPLIT_COLUMN in columns:
         raise IngestError(f"{source_uri}: column name {_SPLIT_COLUMN!r} is reserved for the split")
-
-
-def _staging_parent(outputs: Mapping[str, str]) -> str:
-    # Staging next to the outputs keeps the final moves on one filesystem (atomic renames).
-    first = next(iter(outputs.values()))
-    parent = os.path.dirname(os.path.abspath(first))
-    os.makedirs(parent, exist_ok=True)
-    return parent
 
 
 def _publish(

@@ -17,20 +17,13 @@ import duckdb
 from ingest.bigquery import BigQuerySourceError, read_bigquery
 from mlops import storage
 from mlops.sample_data import SampleSpec, generate
+from mlops.sql import quote_literal
 
 _READERS = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".parquet": "read_parquet", ".pq": "read_parquet"}
 
 
 class SourceError(Exception):
     """The source cannot be read. The message names the source."""
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def source_relation(connection: duckdb.DuckDBPyConnection, uri: str, *, bigquery_endpoint: str | None = None) -> str:

@@ -9,20 +9,15 @@ import docker
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mlops.testing.docker_images import built_image
+
 # Pants builds the image before this test runs (runtime_package_dependencies) and writes its
 # metadata next to the test, so the test uses the exact content-hash tag of this build.
-IMAGE_INFO = Path("components.ingest/image.docker-info.json")
-
-
-def built_image() -> str:
-    info = json.loads(IMAGE_INFO.read_text())
-    return info["registries"][0]["tags"][0]["name"]
+COMPONENT = "ingest"
 
 
 def test_image_tag_is_the_content_hash() -> None:
-    info = json.loads(IMAGE_INFO.read_text())
-    tag = info["registries"][0]["tags"][0]
-    assert tag["template"] == "{pants.hash}" and len(tag["tag"]) == 64
+    assert len(built_image(COMPONENT).rsplit(":", 1)[1]) == 64  # the {pants.hash} tag
 
 
 def test_image_runs_ingest_as_a_non_root_user(tmp_path: Path) -> None:
@@ -32,7 +27,7 @@ def test_image_runs_ingest_as_a_non_root_user(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": list(range(300)), "y": [i % 2 for i in range(300)]}), data / "in.parquet")
     client = docker.from_env()
     output = client.containers.run(
-        built_image(),
+        built_image(COMPONENT),
         ["/data/in.parquet", "/data/out", "--log-format", "text"],
         volumes={str(data): {"bind": "/data", "mode": "rw"}},
         remove=True,
@@ -43,7 +38,7 @@ def test_image_runs_ingest_as_a_non_root_user(tmp_path: Path) -> None:
     assert sum(summary["rows"].values()) == 300
     assert pq.read_table(data / "out" / "train.parquet").num_rows == summary["rows"]["train"]
     assert (data / "out" / "train.parquet").stat().st_uid != 0
-    user = client.containers.run(built_image(), entrypoint=["id", "-u"], remove=True).decode().strip()
+    user = client.containers.run(built_image(COMPONENT), entrypoint=["id", "-u"], remove=True).decode().strip()
     assert user != "0"
 
 
@@ -52,7 +47,7 @@ def test_image_can_execute_the_kfp_component() -> None:
     # and the BigQuery client that bq:// sources use.
     client = docker.from_env()
     command = "import kfp.dsl.executor_main, ingest.component, google.cloud.bigquery; print(kfp.__version__)"
-    output = client.containers.run(built_image(), entrypoint=["python3", "-c", command], remove=True)
+    output = client.containers.run(built_image(COMPONENT), entrypoint=["python3", "-c", command], remove=True)
     assert output.decode().strip().startswith("2.")
 
 

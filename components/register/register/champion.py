@@ -6,56 +6,25 @@ only if `mlops.metrics.is_better` says it beats the champion by more than the ma
 champion yet, the challenger wins. A champion whose model file has the challenger's SHA-256 is
 the same fitted model: its score on the same test data is the challenger's, so it is not scored
 again (a re-run whose training step was a cache hit decides in a fraction of a second). The
-decision, both scores and a readable reason are recorded.
+decision, both scores and a readable reason are recorded as `mlops.contracts.Decision`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mlops import storage
-from mlops.metrics import MetricError, compute_metrics, higher_is_better, is_better
-from mlops.model_bundle import (
-    BundleError,
-    BundleInfo,
-    ModelBundle,
-    StoredBundle,
-    predict,
-    predict_proba,
-    read_bundle,
-)
+from mlops.contracts import Decision
+from mlops.metrics import METRICS_BY_PROBLEM, MetricError, higher_is_better, is_better
+from mlops.model_bundle import BundleError, BundleInfo, StoredBundle, read_bundle
 from mlops.registry import ModelRegistry, ModelVersion, RegistryError
+from mlops.scoring import score
 from register.core import RegisterError
-
-METRICS_BY_PROBLEM = {
-    "classification": ("auc", "precision", "recall", "f1", "log_loss", "accuracy"),
-    "regression": ("rmse", "mae", "r2"),
-}
-
-
-@dataclass
-class Decision:
-    """The outcome of champion/challenger, as recorded (docs/training-pipeline.md)."""
-
-    register: bool
-    metric: str
-    higher_is_better: bool
-    margin: float
-    challenger: float
-    champion: float | None
-    champion_version: str | None
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The decision JSON: register, metric, higher_is_better, margin, both scores, reason."""
-        return asdict(self)
 
 
 def decide(
@@ -100,7 +69,7 @@ def decide(
         champion = registry.get(model_name)
     except RegistryError as error:
         raise RegisterError(f"cannot read the champion of {model_name!r}: {error}") from None
-    decision = Decision(False, metric, higher, float(margin), challenger, None, None, "")
+    decision = Decision(register=False, metric=metric, higher_is_better=higher, margin=margin, challenger=challenger)
     if champion is None:
         decision.register = not math.isnan(challenger)
         decision.reason = (
@@ -121,9 +90,8 @@ def decide(
             f"it stays the default"
         )
         return decision
-    score = champion_score(champion, stored, test_path, metric, challenger_info)
-    decision.champion = score
-    decision.register = is_better(metric, challenger, score, margin)
+    decision.champion = champion_score(champion, stored, test_path, metric, challenger_info)
+    decision.register = is_better(metric, challenger, decision.champion, margin)
     decision.reason = _reason(decision)
     return decision
 
@@ -154,26 +122,11 @@ def champion_score(
         raise RegisterError(f"{where} is a {info.problem_type} model: metric {metric!r} does not apply")
     frame = _read_test(test_path, [*info.features, info.target], where)
     try:
-        metrics = _score(bundle, frame)
-    except (BundleError, MetricError, ValueError) as error:
+        metrics = score(bundle, frame).metrics
+    except (BundleError, ValueError) as error:  # MetricError is a ValueError; so are sklearn's complaints
         raise RegisterError(f"{where}: cannot be scored on {test_path}: {error}") from None
     value = metrics.get(metric)
     return None if value is None or math.isnan(value) else float(value)
-
-
-def _score(bundle: ModelBundle, frame: Any) -> dict[str, float]:
-    """The contract metrics of `bundle` on `frame`, computed exactly as the evaluate step does."""
-    info = bundle.info
-    truth = frame[info.target].to_numpy()
-    predicted = predict(bundle, frame)
-    if info.problem_type == "regression":
-        return compute_metrics("regression", truth, predicted)
-    known = {str(label): label for label in info.classes}
-    if unseen := sorted({str(label) for label in truth.tolist()} - set(known)):
-        raise ValueError(f"target {info.target!r} has class(es) {unseen} the champion was not trained on")
-    truth = np.array([known[str(label)] for label in truth.tolist()], dtype=object)
-    proba = predict_proba(bundle, frame)
-    return compute_metrics("classification", truth, predicted.astype(object), proba, info.classes)
 
 
 def _read_test(path: str, columns: list[str], where: str) -> Any:

@@ -14,8 +14,11 @@ import argparse
 import json
 import logging
 import sys
+from typing import Any
 
 from mlops import storage
+from mlops.cli_args import parse_assignments
+from mlops.contracts import Decision, Registration
 from mlops.logs import configure_logging
 from mlops.registry import RegistryError, open_registry
 from register.core import RegisterError
@@ -63,25 +66,23 @@ def main(argv: list[str] | None = None) -> int:
         log.error("register %s failed: %s", args.command, error)
         print(f"register: error: {error}", file=sys.stderr)
         return 2
-    text = json.dumps(document, indent=2)
+    text = json.dumps(document if isinstance(document, list) else document.to_json(), indent=2)
     if getattr(args, "output", None):
         storage.write_text(args.output, text + "\n")
     print(text)
     return 0
 
 
-def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> object:
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Decision | Registration | list[Any]:
     if args.command == "champion":
         return run_champion_challenger(
             args.model, args.test_data, args.evaluation, args.registry, args.model_name, args.metric, args.margin
         )
     if args.command == "register":
-        labels = {}
-        for item in args.label:
-            key, separator, value = item.partition("=")
-            if not separator:
-                parser.error(f"--label must be KEY=VALUE, got {item!r}")
-            labels[key] = value
+        try:
+            labels = parse_assignments(args.label, "--label")
+        except ValueError as error:
+            parser.error(str(error))
         return run_register(
             args.model,
             args.model_uri or args.model,

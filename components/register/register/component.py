@@ -26,9 +26,9 @@ def champion_challenger(
     Args:
         model: the challenger's bundle (train's output).
         test_data: the test split the challenger was evaluated on (Parquet).
-        evaluation: evaluate's JSON `{"problem_type", "metrics", "rows"}` for the challenger.
-        decision: JSON `{"register", "metric", "higher_is_better", "margin", "challenger",
-            "champion", "champion_version", "reason"}`.
+        evaluation: evaluate's record for the challenger (mlops.contracts.Evaluation).
+        decision: the decision (mlops.contracts.Decision: `{"register", "metric", "higher_is_better",
+            "margin", "challenger", "champion", "champion_version", "reason"}`).
         registry_uri: a folder or gs:// URI (local registry), or vertex://PROJECT/LOCATION.
         model_name: the registered model's name.
         metric: the deciding metric (auc, f1, log_loss, rmse, ...).
@@ -37,17 +37,14 @@ def champion_challenger(
     Returns:
         True if the challenger should be registered as the new default.
     """
-    import json
-
-    from mlops import storage
     from register.steps import run_champion_challenger
 
     result = run_champion_challenger(
         model.path, test_data.path, evaluation.path, registry_uri, model_name, metric, margin
     )
-    storage.write_text(decision.path, json.dumps(result, indent=2))
-    decision.metadata.update(result)
-    return bool(result["register"])
+    result.write(decision.path)
+    decision.metadata.update(result.to_json())
+    return result.register
 
 
 def register(
@@ -64,9 +61,10 @@ def register(
 
     Args:
         model: the bundle to register.
-        evaluation: evaluate's JSON; a model without metrics is refused.
-        decision: champion/challenger's JSON; nothing is registered unless `register` is true.
-        registered: JSON record of the new version (or of why nothing was registered).
+        evaluation: evaluate's record; a model without metrics is refused.
+        decision: champion/challenger's record; nothing is registered unless `register` is true.
+        registered: the new version's record, or why nothing was registered
+            (mlops.contracts.Registration).
         registry_uri: a folder or gs:// URI (local registry), or vertex://PROJECT/LOCATION.
         model_name: the registered model's name.
         labels: labels of the new version (GCP label rules); `problem_type` is added.
@@ -75,9 +73,6 @@ def register(
     Returns:
         The new version ("1", "2", ...), or "" if nothing was registered.
     """
-    import json
-
-    from mlops import storage
     from register.steps import run_register
 
     record = run_register(
@@ -90,9 +85,10 @@ def register(
         labels,
         serving_image,
     )
-    storage.write_text(registered.path, json.dumps(record, indent=2))
-    registered.metadata.update({k: v for k, v in record.items() if k in ("registered", "version", "resource_name")})
-    return str(record.get("version", ""))
+    record.write(registered.path)
+    fields = record.to_json()
+    registered.metadata.update({k: v for k, v in fields.items() if k in ("registered", "version", "resource_name")})
+    return record.version or ""
 
 
 def build_components(image: str = LOCAL_IMAGE):  # - kfp's component type is not public

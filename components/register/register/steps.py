@@ -1,7 +1,7 @@
 """The two pipeline steps as file-level calls, shared by the KFP wrappers and the CLI.
 
-Each reads its JSON inputs from files, calls `register.champion` or `register.core`, and returns
-the JSON record the step writes: the decision, or the registration record.
+Each reads its records from files (mlops.contracts), calls `register.champion` or
+`register.core`, and returns the record the step writes: the Decision, or the Registration.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mlops.contracts import Decision, Evaluation, Registration
 from mlops.model_bundle import BundleError, StoredBundle, read_bundle
 from mlops.registry import RegistryError, open_registry
 from register.champion import decide
-from register.core import RegisterError, check_evaluation, read_json, register_model, registration_record
+from register.core import RegisterError, read_record, register_model, registration_record
 
 
 def run_champion_challenger(
@@ -23,20 +24,20 @@ def run_champion_challenger(
     model_name: str,
     metric: str,
     margin: float = 0.0,
-) -> dict[str, Any]:
-    """Decide champion/challenger for the bundle at `model_uri`; returns the decision JSON."""
-    problem_type, metrics = check_evaluation(read_json(evaluation_path, "evaluation"), f"evaluation {evaluation_path}")
+) -> Decision:
+    """Decide champion/challenger for the bundle at `model_uri`."""
+    evaluation = read_record(Evaluation, evaluation_path)
     challenger = _read_challenger(model_uri)
     info = challenger.info
-    if info.problem_type != problem_type:
+    if info.problem_type != evaluation.problem_type:
         raise RegisterError(
-            f"{model_uri}: the bundle is a {info.problem_type} model but the evaluation is {problem_type}"
+            f"{model_uri}: the bundle is a {info.problem_type} model but the evaluation is {evaluation.problem_type}"
         )
     try:
         registry = open_registry(registry_uri)
     except RegistryError as error:
         raise RegisterError(f"registry_uri: {error}") from None
-    return decide(metrics, test_path, registry, model_name, metric, margin, info, challenger.model_sha256).to_dict()
+    return decide(evaluation.metrics, test_path, registry, model_name, metric, margin, info, challenger.model_sha256)
 
 
 def run_register(
@@ -48,14 +49,14 @@ def run_register(
     model_name: str,
     labels: Mapping[str, Any] | None = None,
     serving_image: str = "",
-) -> dict[str, Any]:
+) -> Registration:
     """Register the bundle if the decision says so; returns the registration record.
 
     `model_path` is where this process reads the bundle; `model_uri` is what the registry records
     (the same for local files; `/gcs/...` and `gs://...` for a KFP artifact on Vertex AI).
     """
-    evaluation = read_json(evaluation_path, "evaluation")
-    decision = read_json(decision_path, "decision")
+    evaluation = read_record(Evaluation, evaluation_path)
+    decision = read_record(Decision, decision_path)
     version = register_model(
         model_uri, evaluation, decision, registry_uri, model_name, labels, serving_image, bundle_path=model_path
     )

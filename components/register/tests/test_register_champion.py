@@ -28,7 +28,7 @@ def test_without_a_champion_the_challenger_wins(tmp_path: Path, churn: dict[str,
     decision = decide(good.evaluation["metrics"], good.test, LocalModelRegistry(tmp_path), "churn", "auc", 0.01)
     assert decision.register and decision.champion is None and decision.champion_version is None
     assert decision.reason.startswith("no champion: 'churn' has no default version yet")
-    assert set(decision.to_dict()) == {
+    assert set(decision.to_json()) == {
         "register", "metric", "higher_is_better", "margin", "challenger", "champion", "champion_version", "reason"
     }  # fmt: skip
 

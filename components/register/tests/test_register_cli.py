@@ -54,7 +54,7 @@ def test_expected_errors_exit_2_without_a_traceback(
     ]
     assert main(["--log-format", "text", *args]) == 2
     err = capsys.readouterr().err
-    assert "register: error: evaluation: no metrics" in err and "Traceback" not in err
+    assert f"register: error: evaluation {no_metrics}: metrics: Field required" in err and "Traceback" not in err
     champion = [
         "champion",
         good.bundle,

@@ -8,14 +8,19 @@ from typing import Any
 import pytest
 from register_fixtures import Trained  # pants: no-infer-dep
 
+from mlops.contracts import Decision
 from mlops.registry import LocalModelRegistry
 from mlops.testing.fake_vertex import FakeVertex
 from register.core import RegisterError, register_model, registration_record
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
-WIN = {"register": True, "metric": "auc", "reason": "no champion: 'churn' has no default version yet"}
-LOSS = {"register": False, "metric": "auc", "reason": "challenger auc 0.5 does not beat champion v1"}
+# Decisions as champion/challenger writes them: every key of mlops.contracts.Decision.
+WIN = {
+    "register": True, "metric": "auc", "higher_is_better": True, "margin": 0.0, "challenger": 0.9, "champion": None,
+    "champion_version": None, "reason": "no champion: 'churn' has no default version yet",
+}  # fmt: skip
+LOSS = {**WIN, "register": False, "champion": 0.95, "reason": "challenger auc 0.9 does not beat champion v1"}
 
 
 def test_a_winner_becomes_the_new_default_with_metrics_labels_and_evaluation(
@@ -33,7 +38,7 @@ def test_a_winner_becomes_the_new_default_with_metrics_labels_and_evaluation(
     assert (Path(second.bundle_uri) / "model.joblib").read_bytes() == (
         Path(churn["good"].bundle) / "model.joblib"
     ).read_bytes()
-    record = registration_record(second, root, WIN)
+    record = registration_record(second, root, Decision.model_validate(WIN)).to_json()
     assert record["registered"] and record["version"] == "2" and "evaluation" not in record
 
 
@@ -41,7 +46,7 @@ def test_a_loser_is_not_registered(tmp_path: Path, churn: dict[str, Trained]) ->
     root = tmp_path / "registry"
     assert register_model(churn["poor"].bundle, churn["poor"].evaluation, LOSS, str(root), "churn") is None
     assert not root.exists()
-    assert registration_record(None, str(root), LOSS) == {
+    assert registration_record(None, str(root), Decision.model_validate(LOSS)).to_json() == {
         "registered": False,
         "registry_uri": str(root),
         "reason": LOSS["reason"],
@@ -51,19 +56,28 @@ def test_a_loser_is_not_registered(tmp_path: Path, churn: dict[str, Trained]) ->
 @pytest.mark.parametrize(
     ("evaluation", "decision", "message"),
     [
-        ({"problem_type": "classification"}, WIN, "no metrics: a model is registered only after it passes evaluation"),
-        ({"problem_type": "classification", "metrics": {}}, WIN, "no metrics"),
-        ({"metrics": {"auc": 0.9}}, WIN, "problem_type must be one of classification, regression, got None"),
-        ({"problem_type": "classification", "metrics": {"auc": "0.9"}}, WIN, "metrics must be numbers"),
+        ({"problem_type": "classification", "rows": 9}, WIN, r"evaluation: metrics: Field required"),
         (
-            {"problem_type": "regression", "metrics": {"rmse": 1.0}},
+            {"problem_type": "classification", "metrics": {}, "rows": 9},
+            WIN,
+            "evaluation: metrics: no metrics: a model is registered only after it passes evaluation",
+        ),
+        ({"metrics": {"auc": 0.9}, "rows": 9}, WIN, "evaluation: problem_type: Field required"),
+        ({"problem_type": "classification", "metrics": {"auc": "0.9"}, "rows": 9}, WIN, "metrics must be numbers"),
+        (
+            {"problem_type": "regression", "metrics": {"rmse": 1.0}, "rows": 9},
             WIN,
             "bundle is a classification model but the evaluation is regression",
         ),
         (
-            {"problem_type": "classification", "metrics": {"auc": 0.9}},
+            {"problem_type": "classification", "metrics": {"auc": 0.9}, "rows": 9},
             {"reason": "x"},
-            "key 'register' must be true or false",
+            "decision: register: Field required",
+        ),
+        (
+            {"problem_type": "classification", "metrics": {"auc": 0.9}, "rows": 9},
+            {**WIN, "register": "yes"},
+            "decision: register: Input should be a valid boolean",
         ),
     ],
 )

@@ -9,16 +9,13 @@ from pathlib import Path
 import docker
 from register_fixtures import Trained  # pants: no-infer-dep
 
+from mlops.testing.docker_images import built_image
+
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
 # Pants builds the image before this test runs (runtime_package_dependencies) and writes its
 # metadata next to the test, so the test uses the exact content-hash tag of this build.
-IMAGE_INFO = Path("components.register/image.docker-info.json")
-
-
-def built_image() -> str:
-    info = json.loads(IMAGE_INFO.read_text())
-    return info["registries"][0]["tags"][0]["name"]
+COMPONENT = "register"
 
 
 def test_image_decides_and_registers_as_a_non_root_user(tmp_path: Path, churn: dict[str, Trained]) -> None:
@@ -37,7 +34,7 @@ def test_image_decides_and_registers_as_a_non_root_user(tmp_path: Path, churn: d
 
     def run(*args: str) -> dict:
         output = client.containers.run(
-            built_image(), [*common, *args, *where], volumes=volumes, remove=True, stderr=False
+            built_image(COMPONENT), [*common, *args, *where], volumes=volumes, remove=True, stderr=False
         )
         return json.loads(output.decode())
 
@@ -58,7 +55,7 @@ def test_image_decides_and_registers_as_a_non_root_user(tmp_path: Path, churn: d
     assert not again["register"] and again["champion_version"] == "1"
     assert again["champion"] == churn["good"].evaluation["metrics"]["auc"]
     assert (data / "registry" / "churn" / "registry.json").stat().st_uid != 0
-    user = client.containers.run(built_image(), entrypoint=["id", "-u"], remove=True).decode().strip()
+    user = client.containers.run(built_image(COMPONENT), entrypoint=["id", "-u"], remove=True).decode().strip()
     assert user != "0"
 
 
@@ -68,7 +65,7 @@ def test_image_can_execute_the_kfp_components() -> None:
     command = (
         "import kfp.dsl.executor_main, register.component, google.cloud.aiplatform, lightgbm; print(kfp.__version__)"
     )
-    output = client.containers.run(built_image(), entrypoint=["python3", "-c", command], remove=True)
+    output = client.containers.run(built_image(COMPONENT), entrypoint=["python3", "-c", command], remove=True)
     assert output.decode().strip().startswith("2.")
 
 

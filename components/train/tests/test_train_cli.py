@@ -48,5 +48,5 @@ def test_params_are_parsed_as_json_values_or_text() -> None:
         "d": "gbdt",
         "e": None,
     }
-    with pytest.raises(ValueError, match="--param must look like NAME=VALUE, got 'oops'"):
+    with pytest.raises(ValueError, match="--param must be NAME=VALUE, got 'oops'"):
         parse_params(["oops"])

@@ -1,4 +1,4 @@
-"""The KFP wrapper, called directly with KFP artifacts (the kfp.local pipeline run is in evaluate's tests)."""
+"""The KFP wrapper, called directly with KFP artifacts (the kfp.local run is in test_train_pipeline.py)."""
 
 import json
 import math

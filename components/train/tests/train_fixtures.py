@@ -12,22 +12,9 @@ from typing import Any
 import pytest
 
 from mlops.sample_data import SampleSpec, write
+from mlops.testing.bundles import PROBLEMS  # the sample problems' columns, shared with other tests
 from train.core import TrainSpec
 
-PROBLEMS: dict[str, dict[str, Any]] = {
-    "churn": {
-        "target": "churned",
-        "problem_type": "classification",
-        "numeric_features": ["tenure_months", "monthly_charges", "support_calls"],
-        "categorical_features": ["contract_type", "payment_method", "region"],
-    },
-    "energy": {
-        "target": "energy_kwh",
-        "problem_type": "regression",
-        "numeric_features": ["floor_area_m2", "outdoor_temp_c", "occupancy_rate"],
-        "categorical_features": ["building_type", "insulation"],
-    },
-}
 SMALL = {"lightgbm": {"n_estimators": 60}, "random_forest": {"n_estimators": 40, "min_samples_leaf": 5}, "linear": {}}
 SPLITS = {"train": (1500, 11), "valid": (400, 12), "test": (800, 13)}  # rows, seed: independent draws
 

@@ -13,10 +13,11 @@ import sys
 import time
 from typing import Any
 
+from mlops.cli_args import parse_assignments
 from mlops.logs import configure_logging
+from mlops.metrics import MODEL_TYPES, PROBLEM_TYPES
 
 from .core import TrainError, TrainSpec, save_model, train_model
-from .estimators import MODEL_TYPES
 
 log = logging.getLogger("train")
 
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("valid", help="valid split (Parquet), for validation metrics")
     parser.add_argument("output_dir", help="folder to write the model bundle to")
     parser.add_argument("--target", required=True, help="label column")
-    parser.add_argument("--problem-type", required=True, choices=("classification", "regression"))
+    parser.add_argument("--problem-type", required=True, choices=PROBLEM_TYPES)
     parser.add_argument("--numeric", default="", help="comma-separated numeric feature columns")
     parser.add_argument("--categorical", default="", help="comma-separated categorical feature columns")
     parser.add_argument("--model-type", default="lightgbm", help=f"one of {', '.join(MODEL_TYPES)}")
@@ -43,14 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_params(items: list[str]) -> dict[str, Any]:
     """`NAME=VALUE` pairs; values are read as JSON when they parse (numbers, true, null), else as text."""
     params: dict[str, Any] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"--param must look like NAME=VALUE, got {item!r}")
+    for name, text in parse_assignments(items, "--param", "NAME=VALUE").items():
         try:
-            params[name.strip()] = json.loads(text)
+            params[name] = json.loads(text)
         except ValueError:
-            params[name.strip()] = text
+            params[name] = text
     return params
 
 

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from mlops.metrics import PRIMARY_METRIC, PROBLEM_TYPES, compute_metrics
+from mlops.metrics import MODEL_TYPES, PRIMARY_METRIC, PROBLEM_TYPES
 from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, feature_frame, save_bundle
+from mlops.scoring import score
 
 # Relative imports: ruff sorts them the same whether or not it sees this folder as a package.
 from .data import DataError, fingerprint, read_split
-from .estimators import MODEL_TYPES, HyperparameterError, build_pipeline, fit_parameters, normalize_hyperparameters
+from .estimators import HyperparameterError, build_pipeline, fit_parameters, normalize_hyperparameters
 
 
 class TrainError(Exception):
@@ -108,12 +109,13 @@ def train_model(
         code={"git_commit": git_commit, "image": image},
         environment=_environment(),
     )
-    y_train, y_valid = _labels(train, spec), _labels(valid, spec)
+    y_train = _labels(train, spec)
     if spec.problem_type == "classification" and len(classes := set(y_train.tolist())) < 2:
         raise TrainError(f"{train_path}: target {spec.target!r} has only the class(es) {classes}; need at least 2")
     pipeline = build_pipeline(spec.model_type, spec.problem_type, numeric, categorical, hyperparameters, spec.seed)
     try:
-        x_train, x_valid = feature_frame(info, train), feature_frame(info, valid)
+        x_train = feature_frame(info, train)
+        feature_frame(info, valid)  # a bad valid split fails before the (slow) fit, not after
     except BundleError as error:
         raise TrainError(f"{train_path} / {valid_path}: {error}") from None
     with warnings.catch_warnings():
@@ -123,7 +125,10 @@ def train_model(
         except (ValueError, TypeError, lightgbm.basic.LightGBMError) as error:
             raise TrainError(f"fitting {spec.model_type} on {train_path} failed: {error}") from None
         info.classes = [_plain(label) for label in pipeline.classes_] if spec.problem_type == "classification" else []
-        info.validation_metrics = _score(pipeline, x_valid, y_valid, info, valid_path)
+        try:
+            info.validation_metrics = score(ModelBundle(pipeline=pipeline, info=info), valid).metrics
+        except BundleError as error:
+            raise TrainError(f"{valid_path}: {error}") from None
     estimator = pipeline.named_steps["model"]
     info.hyperparameters = _plain_params(estimator.get_params())  # effective values
     if spec.model_type == "random_forest":
@@ -159,15 +164,6 @@ def save_model(bundle: ModelBundle, folder: str) -> tuple[float, dict[str, Any]]
 def _labels(frame: pd.DataFrame, spec: TrainSpec) -> np.ndarray:
     column = frame[spec.target]
     return column.to_numpy(dtype=float) if spec.problem_type == "regression" else column.to_numpy()
-
-
-def _score(pipeline: Any, x: pd.DataFrame, y: np.ndarray, info: BundleInfo, path: str) -> dict[str, float]:
-    if info.problem_type == "regression":
-        return compute_metrics("regression", y, pipeline.predict(x))
-    unseen = sorted({str(label) for label in y.tolist()} - {str(label) for label in info.classes})
-    if unseen:
-        raise TrainError(f"{path}: target {info.target!r} has class(es) {unseen} that are not in the train split")
-    return compute_metrics("classification", y, pipeline.predict(x), pipeline.predict_proba(x), info.classes)
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,6 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 
 from mlops.model_bundle import categorical_as_text
 
-MODEL_TYPES = ("lightgbm", "random_forest", "linear")
 N_JOBS = 2  # the machines this runs on have 2 cores; more threads only add contention
 # LightGBM's OpenMP threads spin while waiting: on a busy 2-core machine one thread was 5-30x faster
 # than two on 3k-100k rows. Override with the n_jobs hyperparameter on a dedicated machine.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mlops.sql import quote_identifier, quote_literal
 from validate.duck import (
     ACCEPTED,
     CAST_TYPE,
@@ -19,8 +20,6 @@ from validate.duck import (
     float_literal,
     kind_of,
     open_table,
-    quote_identifier,
-    quote_literal,
 )
 from validate.errors import DataValidationError, ValidateError
 from validate.render import render_html, render_markdown

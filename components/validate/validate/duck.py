@@ -13,6 +13,7 @@ from typing import Literal
 import duckdb
 
 from mlops import storage
+from mlops.sql import quote_literal
 from validate.errors import ValidateError
 
 Kind = Literal["integer", "float", "boolean", "string", "timestamp"]
@@ -55,14 +56,6 @@ def kind_of(duckdb_type: str) -> Kind | None:
     if name.startswith("TIMESTAMP") or name == "DATE":
         return "timestamp"
     return None
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def float_literal(value: float) -> str:

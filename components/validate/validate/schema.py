@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
@@ -19,7 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mlops import storage
-from validate.duck import NUMERIC_KINDS, Kind, fetch_all, fetch_one, kind_of, open_table, quote_identifier
+from mlops.problems import problems
+from mlops.sql import quote_identifier
+from validate.duck import NUMERIC_KINDS, Kind, fetch_all, fetch_one, kind_of, open_table
 from validate.errors import SchemaError
 
 log = logging.getLogger("validate")
@@ -91,7 +94,7 @@ def load_schema(uri: str) -> TableSchema:
         return TableSchema.model_validate(raw)
     except ValidationError as error:
         lines = [f"{uri}: {error.error_count()} problem(s) in schema:"]
-        lines += [f"  - {_describe_problem(problem)}" for problem in error.errors()]
+        lines += [f"  - {line}" for line in problems(error, unknown_key=_unknown_key)]
         raise SchemaError("\n".join(lines)) from None
 
 
@@ -120,20 +123,13 @@ def _parse(uri: str, text: str) -> Any:
         raise SchemaError(f"{uri}: invalid JSON (line {error.lineno}, column {error.colno}): {error.msg}") from None
 
 
-def _describe_problem(problem: Any) -> str:
-    loc = [str(part) for part in problem["loc"]]
-    key = ".".join(loc) or "(top level)"
-    message = problem["msg"]
-    if problem["type"] == "extra_forbidden":
-        level = "table"
-        if loc[0] == "columns" and len(loc) == 3:
-            level = "column"
-        elif loc[0] == "inferred_from":
-            level = "inferred"
-        message = f"unknown key (check the spelling; allowed: {', '.join(_ALLOWED_KEYS[level])})"
-    elif "input" in problem and problem["type"] != "missing" and not isinstance(problem["input"], dict):
-        message += f" (got {problem['input']!r})"
-    return f"{key}: {message}"
+def _unknown_key(location: Sequence[str]) -> str:
+    level = "table"
+    if location[0] == "columns" and len(location) == 3:
+        level = "column"
+    elif location[0] == "inferred_from":
+        level = "inferred"
+    return f"unknown key (check the spelling; allowed: {', '.join(_ALLOWED_KEYS[level])})"
 
 
 @dataclass(frozen=True)

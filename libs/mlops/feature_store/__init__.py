@@ -21,6 +21,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from mlops.sql import quote_identifier
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -142,5 +144,4 @@ def open_store(uri: str) -> FeatureStore:
 def with_write_seq(relation: duckdb.DuckDBPyRelation, schema: ViewSchema) -> duckdb.DuckDBPyRelation:
     """The view's columns in order plus the write sequence (ns now): the last write of a row wins."""
     columns = [schema.entity_column, schema.timestamp_column, *schema.features]
-    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
-    return relation.project(", ".join([*quoted, f"{time.time_ns()}::BIGINT AS {WRITE_SEQ}"]))
+    return relation.project(", ".join([*map(quote_identifier, columns), f"{time.time_ns()}::BIGINT AS {WRITE_SEQ}"]))

@@ -39,6 +39,7 @@ from mlops.feature_store import (
     with_write_seq,
 )
 from mlops.features import DUCKDB, FeatureSpec, connect
+from mlops.sql import quote_literal
 
 _q = DUCKDB.identifier
 _BATCH_ROWS = 100_000
@@ -106,7 +107,7 @@ class LocalFeatureStore:
                 raise FeatureStoreError(f"{spine_path}: label column(s) {clash} are also features of {feature_view!r}")
             query = sql_template("pit_duckdb.sql").format(
                 feature_files=self._files_literal(feature_view),
-                spine_file=_literal(spine_path),
+                spine_file=quote_literal(spine_path),
                 entity=_q(schema.entity_column),
                 timestamp=_q(schema.timestamp_column),
                 feature_columns=", ".join(f"features.{_q(name)}" for name in schema.features),
@@ -118,9 +119,9 @@ class LocalFeatureStore:
             out.parent.mkdir(parents=True, exist_ok=True)
             temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
             try:
-                connection.execute(f"COPY ({query}) TO {_literal(str(temp))} (FORMAT parquet)")
+                connection.execute(f"COPY ({query}) TO {quote_literal(str(temp))} (FORMAT parquet)")
                 (rows,) = connection.execute(
-                    f"SELECT count(*) FROM read_parquet({_literal(str(temp))})"
+                    f"SELECT count(*) FROM read_parquet({quote_literal(str(temp))})"
                 ).fetchone() or (0,)
                 os.replace(temp, out)
             finally:
@@ -205,7 +206,7 @@ class LocalFeatureStore:
             )
 
     def _files_literal(self, feature_view: str) -> str:
-        return _literal(str(self.view_dir(feature_view) / "part-*.parquet"))
+        return quote_literal(str(self.view_dir(feature_view) / "part-*.parquet"))
 
 
 def _prepare_online_table(online: sqlite3.Connection, feature_view: str, schema: ViewSchema) -> None:
@@ -235,10 +236,6 @@ def _parquet_columns(connection: duckdb.DuckDBPyConnection, path: str) -> list[s
     if not Path(path).is_file():
         raise FeatureStoreError(f"{path}: spine file not found")
     return list(connection.read_parquet(path).columns)
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _first_line(error: Exception) -> str:

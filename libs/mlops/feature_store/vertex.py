@@ -41,6 +41,7 @@ from mlops.feature_store import (
 from mlops.feature_store.vertex_online import call, ensure_feature_view, fetch_rows, sync_and_wait
 from mlops.features import BIGQUERY, FeatureSpec, connect
 from mlops.google_api import credentials_for
+from mlops.sql import quote_identifier
 
 _q = BIGQUERY.identifier
 _VERTEX_ID = re.compile(r"^[a-z][a-z0-9_]{0,51}$")  # leaves room for the `_latest` suffix
@@ -113,7 +114,7 @@ class VertexFeatureStore:
                 if missing := [c for c in [*keys, *label_columns] if c not in spine.columns]:
                     raise FeatureStoreError(f"{spine_path}: spine column(s) {missing} missing")
                 path = os.path.join(folder, "spine.parquet")
-                columns = ", ".join(f'"{c}"' for c in [*keys, *label_columns])
+                columns = ", ".join(map(quote_identifier, [*keys, *label_columns]))  # DuckDB names, escaped
                 spine.project(f"{columns}, row_number() OVER () AS {SPINE_ROW}").to_parquet(path)
                 self._load(path, spine_table, "WRITE_TRUNCATE", f"spine of a training frame of {feature_view}")
             query = sql_template("pit_bigquery.sql").format(

@@ -7,17 +7,16 @@ content-hash tag from it and run the image through the Docker SDK.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import docker
 
+from mlops.images import INFO_FILE, content_hash_image
+
 
 def built_image(component: str) -> str:
     """The content-hash tagged reference of the image Pants built for `component`."""
-    info = json.loads(Path(f"components.{component}/image.docker-info.json").read_text())
-    tags = info["registries"][0]["tags"]
-    return next(tag["name"] for tag in tags if tag["template"] == "{pants.hash}")
+    return content_hash_image(Path(f"components.{component}") / INFO_FILE)
 
 
 def run_image(

@@ -30,7 +30,7 @@ def test_environment_name_resolves_to_its_file(tmp_path: Path) -> None:
     settings = load_settings("dev", config_dir=tmp_path)
     assert settings.gcp.project_id == "acme-mlops-dev"
     registry = "europe-west2-docker.pkg.dev/acme-mlops-dev/images"
-    assert settings.images.image("ingest", "abc") == f"{registry}/vertex-mlops/ingest:abc"
+    assert (settings.images.registry, settings.images.repository) == (registry, "vertex-mlops")
     assert settings.logging.level == "INFO"
 
 

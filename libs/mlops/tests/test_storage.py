@@ -59,3 +59,14 @@ def test_gs_uris_map_to_gcsfs() -> None:
     fs, path = storage.filesystem("gs://bucket/a/b.parquet")
     assert "gs" in fs.protocol and path == "bucket/a/b.parquet"
     assert not storage.is_local("gs://bucket/a")
+
+
+def test_a_staging_folder_sits_next_to_the_first_output_and_is_removed(tmp_path: Path) -> None:
+    outputs = [str(tmp_path / "new" / "train.parquet"), str(tmp_path / "elsewhere" / "test.parquet")]
+    with storage.staging_folder(outputs, prefix="ingest-") as staging:
+        assert staging.parent == tmp_path / "new" and staging.name.startswith("ingest-") and staging.is_dir()
+        (staging / "part.parquet").write_text("rows")
+    assert not staging.exists() and list((tmp_path / "new").iterdir()) == []
+    with pytest.raises(RuntimeError), storage.staging_folder([], prefix="x-") as elsewhere:
+        raise RuntimeError("a failed step")
+    assert not elsewhere.exists()

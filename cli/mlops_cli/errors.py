@@ -1,0 +1,36 @@
+"""The CLI's expected errors: bad input or a missing prerequisite, reported without a traceback.
+
+In their own module so that `main` (which reports them) and `commands` (which raises them) do not
+import each other.
+"""
+
+from __future__ import annotations
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what to change."""
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
+    """Errors that describe bad input or a missing prerequisite: reported without a traceback.
+
+    Imported when called: the modules that define them are slow to import (MLflow, Vertex AI SDK).
+    """
+    from mlops.config import ConfigError
+    from mlops.images import ImagesError
+    from mlops.metadata import MetadataError
+    from mlops.registry import RegistryError
+    from mlops.storage import StorageError
+    from mlops_cli.preflight import PreflightError
+    from mlops_cli.vertex_runner import VertexRunError
+
+    return (
+        ConfigError,
+        ImagesError,
+        StorageError,
+        UsageError,
+        MetadataError,
+        RegistryError,
+        VertexRunError,
+        PreflightError,
+    )
