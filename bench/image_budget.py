@@ -22,6 +22,8 @@ from pathlib import Path
 
 import docker
 
+from mlops.images import ImagesError, built_images, content_hash_image
+
 PULL_BUDGET = 1_500_000_000
 SOURCE_LAYER_BUDGET = 5_000_000
 RECORDED = Path("images/recorded-sizes.json")
@@ -29,15 +31,10 @@ RECORDED = Path("images/recorded-sizes.json")
 
 def built(dist: Path) -> dict[str, str]:
     """Image name (`base`, `ingest`, ...) -> the content-hash reference Pants built, from dist/."""
-    found = {}
-    for info_file in sorted([*dist.glob("components.*/image.docker-info.json"), *dist.glob("images.base/*.json")]):
-        info = json.loads(info_file.read_text())
-        tags = [tag for registry in info["registries"] for tag in registry["tags"]]
-        name = info_file.parent.name.removeprefix("components.").removeprefix("images.")
-        found[name] = next(tag["name"] for tag in tags if tag["template"] == "{pants.hash}")
-    if "base" not in found or len(found) < 2:
-        sys.exit(f"bench: no built images under {dist}/: run `./pants package components::` first")
-    return found
+    try:
+        return {**built_images(dist), "base": content_hash_image(dist / "images.base" / "base.docker-info.json")}
+    except ImagesError as error:
+        sys.exit(f"bench: {error}")
 
 
 def layer_sizes(client: docker.DockerClient, reference: str) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ import time
 import unittest
 from pathlib import Path
 
-from temporary_repo import REPO, commit, copy_of_repo, git, remove
+from temporary_repo import REPO, commit, copy_of_repo, git, remove  # pants: no-infer-dep
 
 # Every image: the base, the two components added here and every real component (a folder whose
 # BUILD file declares it with the `vertex_component` macro).

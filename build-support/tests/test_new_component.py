@@ -14,7 +14,7 @@ import time
 import unittest
 from pathlib import Path
 
-from temporary_repo import copy_of_repo, git, remove
+from temporary_repo import copy_of_repo, git, remove  # pants: no-infer-dep
 
 NAME = "ci_probe_step"
 WITH_IMAGE = "--with-image" in sys.argv
@@ -35,15 +35,20 @@ class NewComponentTest(unittest.TestCase):
         started = time.perf_counter()
         result = subprocess.run(["./pants", *args], cwd=self.repo, capture_output=True, text=True)
         print(f"  [./pants {' '.join(args)}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
-        self.assertEqual(result.returncode, 0, f"./pants {' '.join(args)}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        output = result.stdout[-3000:] + result.stderr[-3000:]
+        self.assertEqual(result.returncode, 0, f"./pants {' '.join(args)}:\n{output}")
         return result.stdout + result.stderr
+
+    def scaffold(self, name: str) -> subprocess.CompletedProcess[str]:
+        command = ["./pants", "run", "build-support:new-component", "--", name]
+        return subprocess.run(command, cwd=self.repo, capture_output=True, text=True)
 
     def test_a_new_component_is_one_folder_whose_tests_pass(self) -> None:
         self.pants("run", "build-support:new-component", "--", NAME)
         changed = git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
         paths = [line[3:] for line in changed]
         outside = [path for path in paths if not path.startswith(f"components/{NAME}/")]
-        print(f"  [the scaffold wrote {len(paths)} files in components/{NAME}/, {len(outside)} outside]", file=sys.stderr)
+        print(f"  [scaffold: {len(paths)} files in components/{NAME}/, {len(outside)} outside it]", file=sys.stderr)
         self.assertEqual(outside, [], "the scaffold changed files outside the component's folder")
         self.assertGreaterEqual(len(paths), 8)
 
@@ -59,15 +64,11 @@ class NewComponentTest(unittest.TestCase):
         self.assertEqual([line for line in after if f"components/{NAME}/" not in line], [])
 
     def test_a_bad_name_is_refused_and_writes_nothing(self) -> None:
-        result = subprocess.run(
-            ["./pants", "run", "build-support:new-component", "--", "Bad-Name"], cwd=self.repo, capture_output=True, text=True
-        )
+        result = self.scaffold("Bad-Name")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("must be a Python package name", result.stderr)
         self.assertFalse((self.repo / "components" / "Bad-Name").exists())
-        result = subprocess.run(
-            ["./pants", "run", "build-support:new-component", "--", "ingest"], cwd=self.repo, capture_output=True, text=True
-        )
+        result = self.scaffold("ingest")
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("'ingest' is taken", result.stderr)
 

@@ -1,14 +1,13 @@
 """The base image: what every component image inherits (Python, OpenMP, user, shared requirements)."""
 
-import json
 from pathlib import Path
 
+from mlops.images import content_hash_image
 from mlops.testing.docker_images import assert_within_recorded_size, image_user, run_image
 
 
 def base_image() -> str:
-    info = json.loads(Path("images.base/base.docker-info.json").read_text())
-    return next(tag["name"] for tag in info["registries"][0]["tags"] if tag["template"] == "{pants.hash}")
+    return content_hash_image(Path("images.base/base.docker-info.json"))
 
 
 def test_base_runs_python_311_as_an_unprivileged_user() -> None:

@@ -7,6 +7,7 @@ content-hash tag from it and run the image through the Docker SDK.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import docker
