@@ -1,4 +1,4 @@
-"""`mlops`: run the training pipeline and inspect runs, lineage and registered models.
+"""`mlops`: run pipelines and inspect runs, lineage and registered models.
 
 mlops run [--config FILE] [--env local|dev|prod] [--runner local|docker|vertex] [--wait]
 mlops compile [--config FILE] [--output FILE]
@@ -16,10 +16,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from mlops.config import ConfigError, Settings, load_settings
-from mlops.pipeline_config import PipelineConfig, load_pipeline_config
 from mlops.storage import StorageError
 from mlops_cli import report
 from mlops_cli.images import ImagesError
+from mlops_cli.pipelines import LoadedPipeline, load_pipeline
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
 
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", default="local", help="environment config: local, dev, prod or a YAML path")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the training pipeline")
+    run = commands.add_parser("run", help="run the pipeline a config names (default: training)")
     run.add_argument("--config", default=DEFAULT_CONFIG, help=f"pipeline config (default {DEFAULT_CONFIG})")
     run.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
     run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
@@ -64,11 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env)
         if args.command == "run":
-            return _run(args, settings, load_pipeline_config(args.config))
+            return _run(args, settings, load_pipeline(args.config))
         if args.command == "compile":
             from mlops_cli.commands import compile_spec
 
-            print(compile_spec(load_pipeline_config(args.config), settings, args.output, args.built_images))
+            pipeline = load_pipeline(args.config)
+            print(compile_spec(pipeline.definition, pipeline.config, settings, args.output, args.built_images))
             return 0
         if args.command == "runs":
             from mlops_cli.commands import list_runs, show_run
@@ -95,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def expected_errors() -> tuple[type[Exception], ...]:
     """Errors that describe bad input or a missing prerequisite: reported without a traceback."""
     from mlops.metadata import MetadataError
+    from mlops.pipeline_definition import PreflightError
     from mlops.registry import RegistryError
-    from mlops_cli.preflight import PreflightError
+    from mlops_cli.sdk_internals import SdkVersionError
     from mlops_cli.vertex_runner import VertexRunError
 
     return (
@@ -108,10 +110,11 @@ def expected_errors() -> tuple[type[Exception], ...]:
         RegistryError,
         VertexRunError,
         PreflightError,
+        SdkVersionError,
     )
 
 
-def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -> int:
+def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:
     from mlops_cli.commands import run_pipeline
 
     overrides = {}
@@ -121,7 +124,8 @@ def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -
             raise UsageError(f"--set expects PARAM=VALUE, got {item!r}")
         overrides[key] = value
     record = run_pipeline(
-        config,
+        pipeline.definition,
+        pipeline.config,
         settings,
         runner=args.runner,
         enable_caching=not args.no_cache,
