@@ -106,10 +106,11 @@ def measure_script(workdir: Path, data: str) -> dict:
 
 def measure_pipeline(workdir: Path, data: str) -> dict:
     from mlops_cli.commands import run_pipeline
+    from training.pipeline import DEFINITION
 
     config, settings = _config_and_settings(workdir / "pipeline", data)
     started = time.perf_counter()
-    record = run_pipeline(config, settings, runner="local")
+    record = run_pipeline(DEFINITION, config, settings, runner="local")
     seconds = time.perf_counter() - started
     if record.status != "SUCCEEDED":
         raise SystemExit(f"pipeline run failed: {record.error}")
@@ -160,9 +161,10 @@ def _config_and_settings(root: Path, data: str):
 
 def _parameters(root: Path, data: str) -> dict:
     from mlops_cli.commands import run_parameters
+    from training.pipeline import DEFINITION
 
     config, settings = _config_and_settings(root, data)
-    return run_parameters(config, settings, {}, "bench-script")
+    return run_parameters(DEFINITION, config, settings, {}, "bench-script")
 
 
 def main() -> None:

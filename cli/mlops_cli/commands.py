@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from mlops import storage
 from mlops.config import Settings
-from mlops.metadata import MetadataStore
-from mlops.pipeline_config import PipelineConfig
-from mlops_cli.images import built_images
-from mlops_cli.run_record import RunRecord, new_run_id, save_record
+from mlops.lineage import Lineage, RegisteredVersion, lineage_of
+from mlops.metadata import MetadataError, MetadataStore
+from mlops.pipeline_definition import PipelineDefinition, Stores
+from mlops.runs import RunRecord, new_run_id, run_label, save_record
+from mlops.images import ImagesError, built_images
+from mlops_cli.errors import UsageError
+
+RUNNERS = ("local", "docker", "vertex")
 
 
 def _is_vertex(settings: Settings) -> bool:
@@ -26,26 +33,28 @@ def runs_dir(settings: Settings) -> str:
 
 
 def run_parameters(
-    config: PipelineConfig, settings: Settings, overrides: dict[str, str], run_id: str = ""
+    definition: PipelineDefinition[Any],
+    config: BaseModel,
+    settings: Settings,
+    overrides: dict[str, str],
+    run_id: str = "",
 ) -> dict[str, Any]:
-    from training.pipeline import pipeline_parameters
-
-    parameters = pipeline_parameters(
-        config,
+    stores = Stores(
         registry_uri=_absolute(settings.resolved_registry_uri()),
         feature_store_uri=_absolute(settings.resolved_feature_store_uri()),
     )
-    parameters["git_commit"] = _git_commit()
-    # The run id label links a registered version back to its run (mlops lineage).
-    parameters["model_labels"] = {**parameters["model_labels"], "mlops_run_id": run_id.lower()[:63]}
+    parameters = definition.parameters(config, stores)
+    if "git_commit" in parameters:
+        parameters["git_commit"] = _git_commit()
+    if "model_labels" in parameters:
+        # The run id label links a registered version back to its run (mlops lineage).
+        parameters["model_labels"] = {**parameters["model_labels"], "mlops_run_id": run_label(run_id)}
     for key, value in overrides.items():
         parameters[key] = _parse_override(key, value, parameters)
     return parameters
 
 
 def _parse_override(key: str, value: str, parameters: dict[str, Any]) -> Any:
-    from mlops_cli.main import UsageError
-
     if key not in parameters:
         raise UsageError(f"--set {key}: unknown parameter; parameters are: {', '.join(sorted(parameters))}")
     if isinstance(parameters[key], str):
@@ -61,7 +70,8 @@ def _parse_override(key: str, value: str, parameters: dict[str, Any]) -> Any:
 
 
 def run_pipeline(
-    config: PipelineConfig,
+    definition: PipelineDefinition[Any],
+    config: BaseModel,
     settings: Settings,
     *,
     runner: str,
@@ -73,35 +83,30 @@ def run_pipeline(
     images_dir: Path = Path("dist"),
     verbose: bool = False,
 ) -> RunRecord:
-    """Run the training pipeline with `runner`; local runs are recorded in the metadata store.
+    """Run `definition`'s pipeline for `config` with `runner`; local runs are recorded in the metadata store.
 
     `images_dir` is where `./pants package components::` wrote the images' metadata (docker, vertex).
     Local runs write kfp.local's step logs to `<metadata_dir>/logs/RUN_ID.log`, or with `verbose`
     to stdout.
     """
-    from mlops_cli import preflight
-    from training.pipeline import build_pipeline
-
-    preflight.check(config)
-    pipeline_name = f"{config.name}-training"
+    images = step_images(definition, runner, settings, images_dir)
+    definition.preflight(config)
+    pipeline_name = definition.run_name(config)
     record = RunRecord(run_id or new_run_id(pipeline_name), pipeline_name, runner, settings.environment)
-    parameters = run_parameters(config, settings, overrides or {}, record.run_id)
+    parameters = run_parameters(definition, config, settings, overrides or {}, record.run_id)
     if runner == "vertex":
         from mlops_cli import vertex_runner
 
-        spec = compile_spec(
-            config, settings, Path(f"dist/pipelines/{record.run_id}.yaml"), use_built_images=True, images_dir=images_dir
-        )
+        spec = definition.compile(config, Path(f"dist/pipelines/{record.run_id}.yaml"), images)
         return vertex_runner.submit(
             spec, parameters, settings, record, enable_caching=enable_caching, wait=wait, credentials=credentials
         )
 
     from mlops_cli.local_runner import docker_mounts, run_local
 
-    images = built_images(images_dir) if runner == "docker" else None
-    mounts = docker_mounts(parameters, create=("registry_uri", "feature_store_uri")) if runner == "docker" else []
+    mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
     # Built before MLflow loads: kfp inspects every loaded module while it builds components.
-    pipeline = build_pipeline(config, images)
+    pipeline = definition.build(config, images)
     with ThreadPoolExecutor(max_workers=1) as background:
         # Opening the MLflow store takes seconds (imports, schema check); the steps run in
         # subprocesses, so this process is idle while they run.
@@ -117,58 +122,86 @@ def run_pipeline(
             log_path=None if verbose else Path(settings.metadata_dir) / "logs" / f"{record.run_id}.log",
         )
         save_record(record, runs_dir(settings))
-        store.result().record_run(asdict(record))
+        store.result().record_run(record)
     return record
 
 
+def step_images(
+    definition: PipelineDefinition[Any], runner: str, settings: Settings, images_dir: Path = Path("dist")
+) -> dict[str, str]:
+    """Image reference of each step's component for `runner`: placeholders for the local runner
+    (it runs the steps in this Python environment), the images Pants built for docker and vertex.
+
+    A component with no built image is an error here, naming the command that builds it, rather
+    than a placeholder tag that fails to pull once the run has started.
+    """
+    if runner not in RUNNERS:
+        raise ValueError(f"unknown runner {runner!r}; use one of {', '.join(RUNNERS)}")
+    if runner == "local":
+        return definition.unbuilt_images()
+    built = built_images(images_dir)
+    if missing := definition.missing_images(built):
+        commands = " ".join(f"components/{name}:image" for name in missing)
+        raise ImagesError(
+            f"pipeline {definition.name!r} needs image(s) not built under {images_dir}/: {', '.join(missing)}; "
+            f"build them with `./pants package {commands}`"
+        )
+    images = {name: built[name] for name in definition.components}
+    if runner == "vertex":
+        registry = f"{settings.images.registry}/{settings.images.repository}"
+        images = {name: _in_registry(reference, registry) for name, reference in images.items()}
+    return {**definition.external_images, **images}
+
+
 def compile_spec(
-    config: PipelineConfig,
+    definition: PipelineDefinition[Any],
+    config: BaseModel,
     settings: Settings,
     output: Path,
     use_built_images: bool = False,
     images_dir: Path = Path("dist"),
 ) -> Path:
-    from training.pipeline import compile_pipeline
-
-    images = None
-    if use_built_images:
-        registry = f"{settings.images.registry}/{settings.images.repository}"
-        images = {name: _in_registry(ref, registry) for name, ref in built_images(images_dir).items()}
-    return compile_pipeline(config, output, images)
+    """The spec with the images Pants built, re-homed to the environment's registry (as Vertex AI
+    runs it), or with `use_built_images` False with placeholder references, to read."""
+    runner = "vertex" if use_built_images else "local"
+    return definition.compile(config, output, step_images(definition, runner, settings, images_dir))
 
 
 def list_runs(settings: Settings, limit: int) -> list[dict[str, Any]]:
     if _is_vertex(settings):
         from mlops_cli import vertex_runner
 
-        return [asdict(record) for record in vertex_runner.list_runs(settings, limit)]
-    return MetadataStore(settings.metadata_dir).list_runs(limit)
+        return [record.to_dict() for record in vertex_runner.list_runs(settings, limit)]
+    return [record.to_dict() for record in MetadataStore(settings.metadata_dir).list_runs(limit)]
 
 
 def show_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    return _get_run(settings, run_id).to_dict()
+
+
+def lineage(settings: Settings, model_version: str) -> Lineage:
+    """Where `NAME:VERSION` came from: the version's `mlops_run_id` label names the run that
+    registered it, and the lineage is computed from that run's record (local or Vertex AI)."""
+    from mlops.registry import open_registry
+
+    name, _, version = model_version.partition(":")
     if _is_vertex(settings):
         from mlops_cli import vertex_runner
 
-        return asdict(vertex_runner.get_run(settings, run_id))
-    return MetadataStore(settings.metadata_dir).get_run(run_id)
-
-
-def lineage(settings: Settings, model_version: str) -> dict[str, Any]:
-    if _is_vertex(settings):
-        from mlops.metadata import MetadataError, lineage_from_record
-        from mlops.registry import open_registry
-        from mlops_cli import vertex_runner
-
-        name, _, version = model_version.partition(":")
         vertex_runner.init_sdk(settings)
-        registered = open_registry(settings.resolved_registry_uri()).get_version(name, version)
-        run_id = registered.labels.get("mlops_run_id", "")
-        if not run_id:
-            raise MetadataError(f"{model_version} has no mlops_run_id label: it was not registered by `mlops run`")
-        found = lineage_from_record(asdict(vertex_runner.get_run(settings, run_id)))
-        # Vertex AI reports each task's output artifacts, not its output parameters: the version is ours.
-        return {**found, "registry": {"model_name": name, "version": registered.version}}
-    return MetadataStore(settings.metadata_dir).lineage(model_version)
+    registered = open_registry(settings.resolved_registry_uri()).get_version(name, version)
+    label = registered.labels.get("mlops_run_id", "")
+    if not label:
+        raise MetadataError(f"{model_version} has no mlops_run_id label: it was not registered by `mlops run`")
+    return lineage_of(_get_run(settings, label), RegisteredVersion(name, registered.version))
+
+
+def _get_run(settings: Settings, run_id: str) -> RunRecord:
+    if _is_vertex(settings):
+        from mlops_cli import vertex_runner
+
+        return vertex_runner.get_run(settings, run_id)
+    return MetadataStore(settings.metadata_dir).get_run(run_id)
 
 
 def list_models(settings: Settings, model_name: str) -> list[Any]:
@@ -181,6 +214,11 @@ def _in_registry(reference: str, registry: str) -> str:
     """Re-home `host/vertex-mlops/name:tag` into the environment's registry (same name and tag)."""
     name_and_tag = reference.rsplit("/", 1)[-1]
     return f"{registry}/{name_and_tag}"
+
+
+def _store_parameters(parameters: Mapping[str, Any]) -> tuple[str, ...]:
+    """The parameters naming the environment's stores: folders a containerized run writes to."""
+    return tuple(field.name for field in dataclasses.fields(Stores) if field.name in parameters)
 
 
 def _absolute(uri: str) -> str:

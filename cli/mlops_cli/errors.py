@@ -19,9 +19,10 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from mlops.config import ConfigError
     from mlops.images import ImagesError
     from mlops.metadata import MetadataError
+    from mlops.pipeline_definition import PreflightError
     from mlops.registry import RegistryError
     from mlops.storage import StorageError
-    from mlops_cli.preflight import PreflightError
+    from mlops_cli.sdk_internals import SdkVersionError
     from mlops_cli.vertex_runner import VertexRunError
 
     return (
@@ -33,4 +34,5 @@ def expected_errors() -> tuple[type[Exception], ...]:
         RegistryError,
         VertexRunError,
         PreflightError,
+        SdkVersionError,
     )

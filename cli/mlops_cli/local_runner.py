@@ -1,9 +1,9 @@
 """Run a pipeline on this machine with kfp.local, printing progress and writing a run record.
 
 kfp.local keeps no run record of its own (only each task's executor_output.json), so the runner
-wraps kfp.local's per-task entry point for the duration of the run and records each task's
-status, duration, attempts and outputs. A task that finishes without reaching the executor was a
-cache hit.
+hooks kfp.local's per-task entry point for the duration of the run (through sdk_internals) and
+records each task's status, duration, attempts and outputs. A task that finishes without reaching
+the executor was a cache hit.
 
 With the Docker runner each step runs in its image. kfp.local mounts only the pipeline root into
 the containers, so the run also mounts `mounts` (the registry, the feature store, local data
@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from kfp import dsl, local
-from kfp.local import task_dispatcher
-from kfp.local.orchestrator import task_executor
 
-from mlops_cli.run_record import RunRecord, TaskRecord, now
+from mlops.runs import RunRecord, TaskRecord, now
+from mlops_cli.sdk_internals import extra_docker_volumes, local_task_hooks
 
 RUNNERS = ("subprocess", "docker")
 
@@ -42,59 +41,26 @@ def _progress(message: str) -> None:
 @contextlib.contextmanager
 def recording_tasks(record: RunRecord) -> Iterator[None]:
     """Record every task kfp.local runs into `record.tasks`, and print progress."""
-    original_task = task_executor.execute_single_task
-    original_dispatch = task_dispatcher.run_single_task_implementation
     attempts: dict[str, int] = {}
 
-    def dispatch(*args: Any, **kwargs: Any) -> Any:
-        name = kwargs.get("component_name", "?")
-        attempts[name] = attempts.get(name, 0) + 1
-        return original_dispatch(*args, **kwargs)
+    def count(component: str) -> None:
+        attempts[component] = attempts.get(component, 0) + 1
 
-    def execute(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
-        component = task_spec.component_ref.name
-        display = task_spec.task_info.name or task_name
+    def around(display: str, component: str, run: Callable[[], tuple[Any, str]]) -> None:
         _progress(f"[{len(record.tasks) + 1}] {display}: started")
         started, started_at = time.perf_counter(), now()
         before = attempts.get(component, 0)
-        outputs, status = original_task(task_name, task_spec, *args, **kwargs)
+        outputs, status = run()
         ran = attempts.get(component, 0) - before
-        state = status.name.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
+        state = status.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
         if state == "SUCCEEDED" and ran == 0:
             state = "CACHED"
         task = TaskRecord(display, state, started_at, round(time.perf_counter() - started, 3), ran, _jsonable(outputs))
         record.tasks.append(task)
         _progress(f"[{len(record.tasks)}] {display}: {state} in {task.duration_seconds:.1f}s")
-        return outputs, status
 
-    task_executor.execute_single_task = execute
-    task_dispatcher.run_single_task_implementation = dispatch
-    try:
+    with local_task_hooks(around, count):
         yield
-    finally:
-        task_executor.execute_single_task = original_task
-        task_dispatcher.run_single_task_implementation = original_dispatch
-
-
-@contextlib.contextmanager
-def mounting(paths: Sequence[str]) -> Iterator[None]:
-    """Mount `paths` (absolute host folders) into every DockerRunner container at the same path."""
-    from kfp.local import docker_task_handler
-
-    handler = docker_task_handler.DockerTaskHandler
-    original = handler.get_volumes_to_mount
-
-    def volumes(self: Any, client: Any = None) -> dict[str, Any]:
-        found = original(self, client)
-        for path in paths:
-            found.setdefault(path, {"bind": path, "mode": "rw"})
-        return found
-
-    handler.get_volumes_to_mount = volumes
-    try:
-        yield
-    finally:
-        handler.get_volumes_to_mount = original
 
 
 def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> list[str]:
@@ -151,7 +117,7 @@ def run_local(
     with contextlib.ExitStack() as stack:
         stack.enter_context(recording_tasks(record))
         if runner == "docker":
-            stack.enter_context(mounting(mounts))
+            stack.enter_context(extra_docker_volumes(mounts))
         if log_path is not None:
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w", encoding="utf-8"))))
         stack.enter_context(warnings.catch_warnings())

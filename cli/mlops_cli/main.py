@@ -1,4 +1,4 @@
-"""`mlops`: run the training pipeline and inspect runs, lineage and registered models.
+"""`mlops`: run pipelines and inspect runs, lineage and registered models.
 
 mlops run [--config FILE] [--env local|dev|prod] [--runner local|docker|vertex] [--wait]
 mlops compile [--config FILE] [--output FILE]
@@ -17,14 +17,11 @@ from pathlib import Path
 
 from mlops.cli_args import parse_assignments
 from mlops.config import Settings, load_settings
-from mlops.pipeline_config import PipelineConfig, load_pipeline_config
 from mlops_cli import report
 from mlops_cli.errors import UsageError, expected_errors
+from mlops_cli.pipelines import LoadedPipeline, load_pipeline
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
-# commands.py still imports UsageError from here (its owner moves that import to mlops_cli.errors,
-# which ends the main <-> commands cycle); it is the same class.
-__all__ = ["UsageError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", default="local", help="environment config: local, dev, prod or a YAML path")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the training pipeline")
+    run = commands.add_parser("run", help="run the pipeline a config names (default: training)")
     run.add_argument("--config", default=DEFAULT_CONFIG, help=f"pipeline config (default {DEFAULT_CONFIG})")
     run.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
     run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
@@ -63,11 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env)
         if args.command == "run":
-            return _run(args, settings, load_pipeline_config(args.config))
+            return _run(args, settings, load_pipeline(args.config))
         if args.command == "compile":
             from mlops_cli.commands import compile_spec
 
-            print(compile_spec(load_pipeline_config(args.config), settings, args.output, args.built_images))
+            pipeline = load_pipeline(args.config)
+            print(compile_spec(pipeline.definition, pipeline.config, settings, args.output, args.built_images))
             return 0
         if args.command == "runs":
             from mlops_cli.commands import list_runs, show_run
@@ -91,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -> int:
+def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:
     from mlops_cli.commands import run_pipeline
 
     try:
@@ -99,7 +97,8 @@ def _run(args: argparse.Namespace, settings: Settings, config: PipelineConfig) -
     except ValueError as error:
         raise UsageError(str(error)) from None
     record = run_pipeline(
-        config,
+        pipeline.definition,
+        pipeline.config,
         settings,
         runner=args.runner,
         enable_caching=not args.no_cache,

@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from mlops.lineage import Lineage
+
 
 def runs_table(runs: list[dict[str, Any]]) -> str:
     if not runs:
@@ -42,25 +44,18 @@ def run_details(run: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n" + _table(rows)
 
 
-def lineage_text(lineage: dict[str, Any]) -> str:
-    registry = lineage.get("registry") or {}
-    metrics = {
-        k: round(v, 4)
-        for k, v in lineage.get("evaluation", {}).get("metrics", {}).items()
-        if isinstance(v, float | int)
-    }
-    return "\n".join(
-        [
-            f"model version  {registry.get('model_name')}:{registry.get('version')}  (run {lineage['run_id']})",
-            f"  data         {lineage.get('source')}",
-            *(f"  split {name:<6} {uri}" for name, uri in lineage.get("splits", {}).items()),
-            f"  schema       {lineage.get('schema')}",
-            *(f"  features {name:<3} {uri}" for name, uri in lineage.get("features", {}).items()),
-            f"  model        {lineage.get('model')}",
-            f"  evaluation   {lineage.get('evaluation', {}).get('uri')}  {json.dumps(metrics)}",
-            f"  decision     {lineage.get('decision')}",
-        ]
-    )
+def lineage_text(lineage: Lineage) -> str:
+    """The run's inputs, then each step's output artifacts in run order, as computed from its record."""
+    registered = lineage.registered
+    run = f"run {lineage.run_id}, pipeline {lineage.pipeline}"
+    rows = [("", name, uri) for name, uri in lineage.inputs.items()]
+    for link in lineage.links:
+        scores = {name: round(value, 4) for name, value in link.metrics.items()}
+        rows.append((link.step, link.output, f"{link.uri}  {json.dumps(scores)}" if scores else link.uri))
+    lines = [f"model version {registered.model_name}:{registered.version} ({run})" if registered else run]
+    if rows:
+        lines.extend(f"  {line}" for line in _table([("STEP", "OUTPUT", "URI"), *rows]).splitlines())
+    return "\n".join(lines)
 
 
 def models_table(versions: list[Any]) -> str:

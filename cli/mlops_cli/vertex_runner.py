@@ -14,7 +14,8 @@ from typing import Any
 
 from mlops.config import Settings
 from mlops.google_api import credentials_for
-from mlops_cli.run_record import RunRecord, TaskRecord
+from mlops.runs import RunRecord, TaskRecord
+from mlops_cli.sdk_internals import check_version, console_link, refresh
 
 _TERMINAL = {"PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED"}
 
@@ -59,6 +60,7 @@ def submit(
     poll_seconds: float = 30.0,
 ) -> RunRecord:
     """Create the PipelineJob with our own job id; with `wait`, follow it to the end."""
+    check_version("google-cloud-aiplatform")  # before submitting: following the job needs the SDK's internals
     if not settings.gcp.pipeline_root.startswith("gs://"):
         raise VertexRunError(
             f"gcp.pipeline_root must be a gs:// URI to run on Vertex AI, got {settings.gcp.pipeline_root!r} "
@@ -80,7 +82,7 @@ def submit(
     job.submit(service_account=settings.gcp.service_account)
     record.parameters = dict(parameters)
     record.links["resource"] = job.resource_name
-    record.links["console"] = job._dashboard_uri()
+    record.links["console"] = console_link(job)
     print(f"mlops: submitted {job.resource_name}\nmlops: follow it at {record.links['console']}", file=sys.stderr)
     if wait:
         follow(job, record, poll_seconds)
@@ -92,7 +94,7 @@ def follow(job: Any, record: RunRecord, poll_seconds: float) -> RunRecord:
     seen: dict[str, str] = {}
     started = time.monotonic()
     while True:
-        job._sync_gca_resource()
+        refresh(job)
         for task in job.gca_resource.job_detail.task_details:
             state = task.state.name
             if seen.get(task.task_name) != state:
@@ -110,7 +112,11 @@ def fill_from_job(resource: Any, record: RunRecord) -> RunRecord:
     """Copy a PipelineJob resource's state and per-task details into a run record."""
     record.status = resource.state.name.removeprefix("PIPELINE_STATE_")
     record.tasks = []
-    for task in resource.job_detail.task_details:
+    # In start order, as a local run records them: lineage lists outputs in task order.
+    by_start = sorted(
+        resource.job_detail.task_details, key=lambda task: task.start_time.timestamp() if task.start_time else 1e18
+    )
+    for task in by_start:
         if task.task_name == resource.display_name:
             continue  # the root DAG
         duration = 0.0

@@ -11,6 +11,9 @@ def test_a_bad_set_option_is_a_usage_error_without_traceback(capsys: pytest.Capt
     assert "mlops: error: --set must be PARAM=VALUE, got 'no-equals'" in err and "Traceback" not in err
 
 
-def test_the_usage_error_main_reports_is_the_one_in_errors() -> None:
-    # commands.py raises it through `from mlops_cli.main import UsageError` until it imports errors directly.
-    assert main.UsageError is errors.UsageError and errors.UsageError in errors.expected_errors()
+def test_a_usage_error_raised_by_the_commands_is_reported_by_main(capsys: pytest.CaptureFixture[str]) -> None:
+    # commands raises errors.UsageError (it does not import main: no import cycle), main reports it.
+    assert errors.UsageError in errors.expected_errors()
+    assert main.main(["run", "--set", "no_such_parameter=1"]) == 2
+    err = capsys.readouterr().err
+    assert "mlops: error: --set no_such_parameter: unknown parameter" in err and "Traceback" not in err

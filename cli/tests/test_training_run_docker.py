@@ -12,16 +12,16 @@ from run_fixtures import local_settings, small  # pants: no-infer-dep
 from mlops.model_bundle import read_bundle
 from mlops.registry import open_registry
 from mlops_cli.commands import run_pipeline
-from mlops_cli.images import built_images
-from training.pipeline import COMPONENTS
+from mlops.images import built_images
+from training.pipeline import DEFINITION
 
 
 def test_every_step_runs_in_its_built_image_and_registers_a_model(tmp_path: Path) -> None:
     images = built_images(Path("."))  # the runtime package dependencies land in the sandbox root
-    assert set(images) == set(COMPONENTS)
+    assert set(images) == set(DEFINITION.components)
     started = int(time.time()) - 1
     settings = local_settings(tmp_path)
-    record = run_pipeline(small("churn.yaml", rows=2000), settings, runner="docker", images_dir=Path("."))
+    record = run_pipeline(DEFINITION, small("churn.yaml", rows=2000), settings, runner="docker", images_dir=Path("."))
 
     assert record.status == "SUCCEEDED", record.error
     assert [task.status for task in record.tasks] == ["SUCCEEDED"] * len(record.tasks)

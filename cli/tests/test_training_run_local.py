@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 
+from mlops.lineage import RegisteredVersion
 from mlops.metadata import MetadataStore
+from mlops.pipeline_definition import PreflightError
 from mlops.registry import open_registry
-from mlops_cli.commands import run_pipeline
+from mlops_cli.commands import lineage, run_pipeline
 from mlops_cli.main import main
-from mlops_cli.preflight import PreflightError
+from training.pipeline import DEFINITION
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +25,15 @@ def churn_runs(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("churn")
     settings = local_settings(root)
     config = small("churn.yaml")
-    first = run_pipeline(config, settings, runner="local")
-    second = run_pipeline(config, settings, runner="local")
+    first = run_pipeline(DEFINITION, config, settings, runner="local")
+    second = run_pipeline(DEFINITION, config, settings, runner="local")
     return settings, first, second
 
 
 def test_first_run_registers_a_default_version_with_its_metrics(churn_runs) -> None:
     settings, first, _ = churn_runs
     assert first.status == "SUCCEEDED", first.error
-    assert [t.name for t in first.tasks][:6] == ["ingest", "validate", "features", "train", "evaluate", "champion"]
+    assert [t.name for t in first.tasks] == [step.name for step in DEFINITION.steps]  # each step, in order
     registry = open_registry(settings.resolved_registry_uri())
     version = registry.get("churn-classifier")
     assert version is not None and version.version == "1" and "default" in version.aliases
@@ -56,16 +58,22 @@ def test_the_same_model_again_does_not_beat_the_champion(churn_runs) -> None:
 def test_lineage_and_runs_come_from_the_metadata_store(churn_runs, capsys: pytest.CaptureFixture[str]) -> None:
     settings, first, second = churn_runs
     store = MetadataStore(settings.metadata_dir)
-    assert [run["run_id"] for run in store.list_runs()] == [second.run_id, first.run_id]
-    lineage = store.lineage("churn-classifier:1")
-    assert lineage["run_id"] == first.run_id and lineage["source"].startswith("sample://churn")
-    assert Path(lineage["model"]).is_dir() and Path(lineage["splits"]["train"]).is_file()
-    assert lineage["evaluation"]["metrics"]["auc"] > 0.7
+    assert [run.run_id for run in store.list_runs()] == [second.run_id, first.run_id]
+    found = lineage(settings, "churn-classifier:1")
+    assert found.run_id == first.run_id and found.inputs["source_uri"].startswith("sample://churn")
+    assert found.registered == RegisteredVersion("churn-classifier", "1")
+    model, train_split = found.uri("train", "model"), found.uri("ingest", "train_data")
+    assert model and Path(model).is_dir() and train_split and Path(train_split).is_file()
+    assert found.metrics()["auc"] > 0.7
+    # Every step that wrote an artifact is in the lineage, in the order the run executed the steps.
+    order = [step.name for step in DEFINITION.steps]
+    steps = list(dict.fromkeys(link.step for link in found.links))
+    assert steps == [name for name in order if name in steps] and {"ingest", "train", "champion"} <= set(steps)
 
 
 def test_regression_config_runs_with_no_code_change(tmp_path: Path) -> None:
     settings = local_settings(tmp_path)
-    record = run_pipeline(small("energy.yaml"), settings, runner="local")
+    record = run_pipeline(DEFINITION, small("energy.yaml"), settings, runner="local")
     assert record.status == "SUCCEEDED", record.error
     version = open_registry(settings.resolved_registry_uri()).get("energy-regressor")
     assert version is not None and version.metrics["r2"] > 0.5
@@ -88,7 +96,7 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path: Path, changes: dict
     if "data__source" in changes:
         config = config.model_copy(update={"data": config.data.model_copy(update={"source": changes["data__source"]})})
     with pytest.raises(PreflightError, match=message):
-        run_pipeline(config, settings, runner="local")
+        run_pipeline(DEFINITION, config, settings, runner="local")
     assert not (tmp_path / "data" / "registry").exists()
     assert not (tmp_path / "pipeline-root").exists()
 
@@ -99,7 +107,7 @@ def test_empty_table_is_refused(tmp_path: Path) -> None:
     config = small("churn.yaml")
     config = config.model_copy(update={"data": config.data.model_copy(update={"source": str(empty)})})
     with pytest.raises(PreflightError, match="source table is empty"):
-        run_pipeline(config, local_settings(tmp_path), runner="local")
+        run_pipeline(DEFINITION, config, local_settings(tmp_path), runner="local")
 
 
 def test_cli_reports_a_broken_config_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -115,7 +123,7 @@ def test_a_failing_step_fails_the_run_registers_nothing_and_notifies(
 ) -> None:
     # The train step itself refuses an unknown hyperparameter: a failure in the middle of the run.
     settings = local_settings(tmp_path)
-    record = run_pipeline(small("churn.yaml", model__params={"leaves": 8}), settings, runner="local")
+    record = run_pipeline(DEFINITION, small("churn.yaml", model__params={"leaves": 8}), settings, runner="local")
 
     assert record.status == "FAILED" and record.error == "failed step(s): train"
     statuses = {task.name: task.status for task in record.tasks}
@@ -126,4 +134,4 @@ def test_a_failing_step_fails_the_run_registers_nothing_and_notifies(
     assert "unknown lightgbm hyperparameter(s) ['leaves']" in Path(record.links["log"]).read_text()
     err = capsys.readouterr().err
     assert "[4] train: FAILED" in err and "failed step(s): train; the end of" in err
-    assert MetadataStore(settings.metadata_dir).get_run(record.run_id)["status"] == "FAILED"
+    assert MetadataStore(settings.metadata_dir).get_run(record.run_id).status == "FAILED"

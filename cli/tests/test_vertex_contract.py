@@ -12,14 +12,16 @@ import pytest
 from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep
 
 from mlops.config import Settings
+from mlops.lineage import RegisteredVersion
 from mlops.metadata import MetadataError
 from mlops.pipeline_config import load_pipeline_config
+from mlops.pipeline_definition import Stores
 from mlops.registry import open_registry
+from mlops.runs import RunRecord
 from mlops.testing.fake_vertex import FakeVertex
 from mlops_cli import report, vertex_runner
 from mlops_cli.commands import lineage as commands_lineage
-from mlops_cli.run_record import RunRecord
-from training.pipeline import COMPONENTS, compile_pipeline, pipeline_parameters
+from training.pipeline import DEFINITION, pipeline_parameters
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines" / "churn.yaml"
 # The SDK's own boundary to GCS (it checks the pipeline root's bucket through other hosts first).
@@ -51,10 +53,10 @@ def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/roo
 @pytest.fixture()
 def submitted(tmp_path: Path):
     config = load_pipeline_config(CONFIG)
-    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*COMPONENTS, "serving")}
-    spec = compile_pipeline(config, tmp_path / "training.yaml", images)
+    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*DEFINITION.components, "serving")}
+    spec = DEFINITION.compile(config, tmp_path / "training.yaml", images)
     parameters = pipeline_parameters(
-        config, registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs"
+        config, Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
     )
     with FakeVertex() as fake, mock.patch(NO_BUCKET_CHECK):
         settings = settings_for(fake)
@@ -76,10 +78,14 @@ def test_request_carries_images_parameters_root_service_account_and_caching(subm
     assert sent["source_uri"] == parameters["source_uri"] and sent["numeric_features"] == parameters["numeric_features"]
     assert sent["hyperparameters"] == parameters["hyperparameters"]
     executors = body["pipelineSpec"]["deploymentSpec"]["executors"].values()
-    assert {e["container"]["image"] for e in executors} == {images[name] for name in COMPONENTS}
-    tasks = body["pipelineSpec"]["components"]["comp-exit-handler-1"]["dag"]["tasks"]
-    cached = {name for name, task in tasks.items() if task.get("cachingOptions", {}).get("enableCache")}
-    assert cached == {"ingest", "validate", "features", "train", "evaluate"}
+    assert {e["container"]["image"] for e in executors} == {images[name] for name in DEFINITION.components}
+    spec = body["pipelineSpec"]
+    dags = [spec["root"]["dag"], *(component.get("dag", {}) for component in spec["components"].values())]
+    tasks = {task["taskInfo"]["name"]: task for dag in dags for task in dag.get("tasks", {}).values()}
+    steps = {step.name: step for step in DEFINITION.steps}
+    assert set(steps) <= set(tasks)
+    cached = {name for name in steps if tasks[name].get("cachingOptions", {}).get("enableCache")}
+    assert cached == {name for name, step in steps.items() if step.cacheable}
     assert body["labels"]["mlops_pipeline"] == "churn-training"
 
 
@@ -98,8 +104,7 @@ def test_runs_list_and_show_answer_from_the_pipeline_job_api(submitted) -> None:
     shown = vertex_runner.get_run(settings, record.run_id, credentials=credentials)
     assert shown.parameters["model_name"] == "churn-classifier"
     assert shown.parameters["hyperparameters"] == {"n_estimators": 200, "learning_rate": 0.05, "num_leaves": 31}
-    steps = {"ingest", "validate", "features", "train", "evaluate", "champion", "register", "notify"}
-    assert steps <= {task.name for task in shown.tasks}
+    assert {step.name for step in DEFINITION.steps} <= {task.name for task in shown.tasks}
     assert re.search(r"^ingest +SUCCEEDED", report.run_details(asdict(shown)), re.M)  # `mlops runs show`
 
 
@@ -114,12 +119,15 @@ def test_lineage_of_a_registered_version_comes_from_its_pipeline_job(submitted) 
         labels={"mlops_run_id": record.run_id.lower()},
     )
     found = commands_lineage(settings, "churn-classifier:1")
-    assert found["run_id"] == record.run_id and found["source"] == "sample://churn?rows=50000&seed=7"
-    assert found["splits"]["train"] == f"{job_root}/ingest/train_data"
-    assert found["features"]["test"] == f"{job_root}/features/test_features"
-    assert found["model"] == f"{job_root}/train/model"
-    assert found["decision"] == f"{job_root}/champion-challenger/decision"
-    assert found["registry"] == {"model_name": "churn-classifier", "version": "1"}
+    assert found.run_id == record.run_id and found.inputs["source_uri"] == "sample://churn?rows=50000&seed=7"
+    assert found.uri("ingest", "train_data") == f"{job_root}/ingest/train_data"
+    assert found.uri("features", "test_features") == f"{job_root}/features/test_features"
+    assert found.uri("train", "model") == f"{job_root}/train/model"
+    assert found.uri("champion", "decision") == f"{job_root}/champion-challenger/decision"
+    assert found.registered == RegisteredVersion("churn-classifier", "1")
+    text = report.lineage_text(found)  # `mlops lineage`
+    assert text.startswith(f"model version churn-classifier:1 (run {record.run_id}, pipeline churn-training)")
+    assert re.search(rf"^  train +model +{job_root}/train/model$", text, re.M)
 
 
 def test_lineage_refuses_a_version_mlops_did_not_register(submitted) -> None:

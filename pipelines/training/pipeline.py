@@ -3,40 +3,50 @@
 
 `build_pipeline(config, images)` binds each step to the image Pants built for it and applies the
 config's per-step resources and retries; data, feature and model settings become pipeline
-parameters (defaults from the config), so one compiled spec serves every runner.
+parameters (defaults from the config), so one compiled spec serves every runner. `DEFINITION` is
+what the `mlops` CLI runs (mlops.pipeline_definition).
 """
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
-from kfp import compiler, dsl
+from kfp import dsl
 
 from evaluate.component import build_component as evaluate_component
 from features.component import build_component as features_component
 from ingest.component import build_component as ingest_component
 from mlops.pipeline_config import PipelineConfig
+from mlops.pipeline_definition import PipelineDefinition, Step, Stores
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
 from train.component import build_component as train_component
+from training.preflight import check_source
 from validate.component import build_component as validate_component
 
-COMPONENTS = ("ingest", "validate", "features", "train", "evaluate", "register", "notify")
-# Steps that talk to outside services and may fail transiently get the config's retries.
-TRANSIENT_STEPS = ("ingest", "features", "register")
-# Steps whose result depends on the registry's current state, not only on their inputs: never cached.
-UNCACHEABLE_STEPS = ("champion", "register")
+# In the order a run that registers a model executes them; notify is the exit handler, so last.
+STEPS = (
+    # Ingest, features and register talk to outside services and may fail transiently: they get retries.
+    Step("ingest", "ingest", transient=True),
+    Step("validate", "validate"),
+    Step("features", "features", transient=True),
+    Step("train", "train"),
+    Step("evaluate", "evaluate"),
+    # Champion/challenger and register depend on the registry's current state, not only on their
+    # inputs: never cached.
+    Step("champion", "register", cacheable=False),
+    Step("register", "register", cacheable=False, transient=True),
+    Step("notify", "notify"),
+)
+_STEPS = {step.name: step for step in STEPS}
+# The container Vertex AI serves registered models with (a model server, not built here).
+EXTERNAL_IMAGES = {"serving": "vertex-mlops/serving:latest"}
 
 
-def default_images() -> dict[str, str]:
-    """Image references for runs that ignore images (kfp.local's SubprocessRunner).
-
-    `serving` is the container Vertex AI serves registered models with (the model server).
-    """
-    return {name: f"vertex-mlops/{name}:latest" for name in (*COMPONENTS, "serving")}
+def run_name(config: PipelineConfig) -> str:
+    return f"{config.name}-training"
 
 
-def pipeline_parameters(config: PipelineConfig, *, registry_uri: str, feature_store_uri: str) -> dict[str, Any]:
+def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any]:
     """The run's parameter values, from the config and the environment's stores."""
     return {
         "source_uri": config.data.source,
@@ -58,7 +68,7 @@ def pipeline_parameters(config: PipelineConfig, *, registry_uri: str, feature_st
         },
         "feature_transforms": config.features.transforms,  # the same, for the model bundle
         "feature_view": config.features.view_name,
-        "feature_store_uri": feature_store_uri,
+        "feature_store_uri": stores.feature_store_uri,
         "numeric_features": config.features.numeric,
         "categorical_features": config.features.categorical,
         "model_type": config.model.type,
@@ -66,7 +76,7 @@ def pipeline_parameters(config: PipelineConfig, *, registry_uri: str, feature_st
         "model_seed": config.model.seed,
         "champion_metric": config.champion.metric,
         "champion_margin": config.champion.margin,
-        "registry_uri": registry_uri,
+        "registry_uri": stores.registry_uri,
         "model_name": config.registry.model_name,
         "model_labels": config.registry.labels,
         "webhook_url": config.notify_webhook,
@@ -74,9 +84,9 @@ def pipeline_parameters(config: PipelineConfig, *, registry_uri: str, feature_st
     }
 
 
-def build_pipeline(config: PipelineConfig, images: Mapping[str, str] | None = None) -> Callable[..., Any]:
-    """The KFP pipeline function for `config`, with every step bound to its image."""
-    images = {**default_images(), **(images or {})}
+def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callable[..., Any]:
+    """The KFP pipeline function for `config`, with every step bound to its image in `images`
+    (component name -> reference; DEFINITION.unbuilt_images() where images are not used)."""
     ingest_op = ingest_component(images["ingest"])
     validate_op = validate_component(images["validate"])
     features_op = features_component(images["features"])
@@ -88,13 +98,13 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str] | None = No
     def configure(task: dsl.PipelineTask, step: str) -> dsl.PipelineTask:
         resources = config.resources_for(step)
         task.set_display_name(step).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
-        if step in TRANSIENT_STEPS and resources.retries:
+        if _STEPS[step].transient and resources.retries:
             task.set_retry(num_retries=resources.retries, backoff_duration="30s")
-        if step in UNCACHEABLE_STEPS:
+        if not _STEPS[step].cacheable:
             task.set_caching_options(False)
         return task
 
-    @dsl.pipeline(name=f"{config.name}-training", description=f"Train, evaluate and register {config.name}.")
+    @dsl.pipeline(name=run_name(config), description=f"Train, evaluate and register {config.name}.")
     def training(  # - one parameter per config setting is the point
         source_uri: str,
         target: str,
@@ -125,7 +135,7 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str] | None = No
         webhook_url: str,
         git_commit: str,
     ) -> None:
-        exit_task = notify_op(pipeline_name=f"{config.name}-training", webhook_url=webhook_url)
+        exit_task = notify_op(pipeline_name=run_name(config), webhook_url=webhook_url)
         exit_task.set_display_name("notify")
         with dsl.ExitHandler(exit_task, name="training-steps"):
             ingest_task = configure(
@@ -215,8 +225,13 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str] | None = No
     return training
 
 
-def compile_pipeline(config: PipelineConfig, output: Path, images: Mapping[str, str] | None = None) -> Path:
-    """Compile the pipeline to a spec file (YAML) at `output`; returns the path."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(build_pipeline(config, images), str(output))
-    return output
+DEFINITION = PipelineDefinition(
+    name="training",
+    config_model=PipelineConfig,
+    steps=STEPS,
+    run_name=run_name,
+    parameters=pipeline_parameters,
+    build=build_pipeline,
+    preflight=check_source,
+    external_images=EXTERNAL_IMAGES,
+)

@@ -6,28 +6,31 @@ import yaml
 from kfp import components
 
 from mlops.pipeline_config import load_pipeline_config
-from training.pipeline import COMPONENTS, compile_pipeline, pipeline_parameters
+from mlops.pipeline_definition import Stores
+from training.pipeline import DEFINITION, pipeline_parameters
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "config" / "pipelines"
 
 
 def test_spec_compiles_and_loads_back_with_pinned_images(tmp_path: Path) -> None:
     config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
-    images = {name: f"registry.example/vertex-mlops/{name}:{'a' * 64}" for name in (*COMPONENTS, "serving")}
-    spec_path = compile_pipeline(config, tmp_path / "training.yaml", images)
+    names = (*DEFINITION.components, "serving")
+    images = {name: f"registry.example/vertex-mlops/{name}:{'a' * 64}" for name in names}
+    spec_path = DEFINITION.compile(config, tmp_path / "training.yaml", images)
 
     loaded = components.load_component_from_file(str(spec_path))
     assert loaded.name == "churn-training"
     spec = yaml.safe_load(spec_path.read_text())
     used_images = {executor["container"]["image"] for executor in spec["deploymentSpec"]["executors"].values()}
-    assert used_images == {images[name] for name in COMPONENTS}
+    assert used_images == {images[name] for name in DEFINITION.components}
     inputs = spec["root"]["inputDefinitions"]["parameters"]
-    assert set(pipeline_parameters(config, registry_uri="r", feature_store_uri="f")) == set(inputs)
+    assert set(pipeline_parameters(config, Stores(registry_uri="r", feature_store_uri="f"))) == set(inputs)
 
 
 def test_config_resources_and_retries_reach_the_spec(tmp_path: Path) -> None:
     config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
-    spec = yaml.safe_load(compile_pipeline(config, tmp_path / "training.yaml").read_text())
+    spec_path = DEFINITION.compile(config, tmp_path / "training.yaml", DEFINITION.unbuilt_images())
+    spec = yaml.safe_load(spec_path.read_text())
     executors = spec["deploymentSpec"]["executors"]
     train = next(e for name, e in executors.items() if "train" in name)["container"]["resources"]
     assert train["resourceCpuLimit"] == "4" and train["resourceMemoryLimit"] == "16G"
@@ -38,7 +41,21 @@ def test_config_resources_and_retries_reach_the_spec(tmp_path: Path) -> None:
 
 def test_regression_config_compiles_too(tmp_path: Path) -> None:
     config = load_pipeline_config(CONFIG_DIR / "energy.yaml")
-    spec = yaml.safe_load(compile_pipeline(config, tmp_path / "energy.yaml").read_text())
-    defaults = pipeline_parameters(config, registry_uri="r", feature_store_uri="f")
+    spec_path = DEFINITION.compile(config, tmp_path / "energy.yaml", DEFINITION.unbuilt_images())
+    spec = yaml.safe_load(spec_path.read_text())
+    defaults = pipeline_parameters(config, Stores(registry_uri="r", feature_store_uri="f"))
     assert defaults["problem_type"] == "regression" and defaults["champion_metric"] == "rmse"
     assert spec["pipelineInfo"]["name"] == "energy-training"
+
+
+def test_the_declared_steps_are_the_tasks_of_the_spec(tmp_path: Path) -> None:
+    config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
+    spec_path = DEFINITION.compile(config, tmp_path / "t.yaml", DEFINITION.unbuilt_images())
+    spec = yaml.safe_load(spec_path.read_text())
+    names = {
+        task["taskInfo"]["name"]
+        for component in [spec["root"], *spec["components"].values()]
+        for task in component.get("dag", {}).get("tasks", {}).values()
+        if not task["componentRef"]["name"].startswith(("comp-exit-handler", "comp-condition"))
+    }
+    assert names == {step.name for step in DEFINITION.steps}

@@ -1,0 +1,116 @@
+"""Every private part of kfp.local and the Vertex AI SDK that mlops patches or calls, in one place.
+
+The runners need a few things the SDKs do not offer publicly: kfp.local has no hook for "a task
+started/ended" or "a task attempt reached the executor", nor for extra Docker volumes; a Vertex
+AI PipelineJob has no public way to refresh its resource or get its console link. These internals
+change without notice, so each use first checks that the installed version is the one this module
+was written for (the locked one, 3rdparty/python/default.lock) and otherwise fails naming both.
+Upgrading kfp or google-cloud-aiplatform: check the attributes named in USES still behave as used
+here, then update WRITTEN_FOR.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+WRITTEN_FOR = {"kfp": "2.17.3", "google-cloud-aiplatform": "2.7.0"}
+USES = {
+    "kfp": (
+        "kfp.local.orchestrator.task_executor.execute_single_task",
+        "kfp.local.task_dispatcher.run_single_task_implementation",
+        "kfp.local.docker_task_handler.DockerTaskHandler.get_volumes_to_mount",
+    ),
+    "google-cloud-aiplatform": ("PipelineJob._dashboard_uri", "PipelineJob._sync_gca_resource"),
+}
+
+
+class SdkVersionError(Exception):
+    """The installed SDK is not the version whose internals mlops was written against."""
+
+
+def check_version(package: str, installed: str | None = None) -> None:
+    """Raise SdkVersionError unless `installed` (default: what is installed) is the version written for."""
+    expected = WRITTEN_FOR[package]
+    installed = installed or importlib.metadata.version(package)
+    if installed != expected:
+        raise SdkVersionError(
+            f"mlops was written for {package} {expected}, but {package} {installed} is installed; "
+            f"it relies on private parts of {package} ({', '.join(USES[package])}): check them and update "
+            f"WRITTEN_FOR in cli/mlops_cli/sdk_internals.py, or install {package}=={expected}"
+        )
+
+
+# A task's display name and component name, and a call that runs it and returns kfp's
+# (outputs, status name); returns nothing (kfp's own result is passed on).
+AroundTask = Callable[[str, str, Callable[[], tuple[Any, str]]], None]
+
+
+@contextlib.contextmanager
+def local_task_hooks(around_task: AroundTask, on_attempt: Callable[[str], None]) -> Iterator[None]:
+    """Call `around_task` for every task kfp.local runs, and `on_attempt(component)` for every
+    attempt that reaches an executor (a cache hit never does; a retry does again)."""
+    check_version("kfp")
+    from kfp.local import task_dispatcher
+    from kfp.local.orchestrator import task_executor
+
+    original_task = task_executor.execute_single_task
+    original_dispatch = task_dispatcher.run_single_task_implementation
+
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        on_attempt(kwargs.get("component_name", "?"))
+        return original_dispatch(*args, **kwargs)
+
+    def execute(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
+        result: list[Any] = []
+
+        def run() -> tuple[Any, str]:
+            result.extend(original_task(task_name, task_spec, *args, **kwargs))
+            return result[0], result[1].name
+
+        around_task(task_spec.task_info.name or task_name, task_spec.component_ref.name, run)
+        return tuple(result)
+
+    task_executor.execute_single_task = execute
+    task_dispatcher.run_single_task_implementation = dispatch
+    try:
+        yield
+    finally:
+        task_executor.execute_single_task = original_task
+        task_dispatcher.run_single_task_implementation = original_dispatch
+
+
+@contextlib.contextmanager
+def extra_docker_volumes(paths: Sequence[str]) -> Iterator[None]:
+    """Mount `paths` (absolute host folders) into every DockerRunner container at the same path."""
+    check_version("kfp")
+    from kfp.local import docker_task_handler
+
+    handler = docker_task_handler.DockerTaskHandler
+    original = handler.get_volumes_to_mount
+
+    def volumes(self: Any, client: Any = None) -> dict[str, Any]:
+        found = original(self, client)
+        for path in paths:
+            found.setdefault(path, {"bind": path, "mode": "rw"})
+        return found
+
+    handler.get_volumes_to_mount = volumes
+    try:
+        yield
+    finally:
+        handler.get_volumes_to_mount = original
+
+
+def console_link(job: Any) -> str:
+    """The Cloud console page of a submitted PipelineJob."""
+    check_version("google-cloud-aiplatform")
+    return str(job._dashboard_uri())
+
+
+def refresh(job: Any) -> None:
+    """Re-read a PipelineJob's resource (state, task details) from the API."""
+    check_version("google-cloud-aiplatform")
+    job._sync_gca_resource()

@@ -1,0 +1,80 @@
+"""How the CLI finds a pipeline and its images: the config's `pipeline:` key, built images only
+(a component with none is refused before anything runs), and the SDK versions it was written for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
+
+from mlops.config import ConfigError
+from mlops_cli.commands import compile_spec, run_pipeline, step_images
+from mlops.images import ImagesError
+from mlops_cli.main import main
+from mlops_cli.pipelines import load_pipeline
+from mlops_cli.sdk_internals import WRITTEN_FOR, SdkVersionError, check_version
+from training.pipeline import DEFINITION
+
+
+def built(dist: Path, *components: str) -> Path:
+    """Image metadata as `./pants package components/<name>:image` writes it."""
+    for name in components:
+        tag = {"template": "{pants.hash}", "name": f"localhost:5000/vertex-mlops/{name}:h"}
+        info = {"registries": [{"tags": [tag]}]}
+        (dist / f"components.{name}").mkdir(parents=True)
+        (dist / f"components.{name}" / "image.docker-info.json").write_text(json.dumps(info))
+    return dist
+
+
+def test_a_config_names_its_pipeline_and_training_is_the_default(tmp_path: Path) -> None:
+    named = tmp_path / "named.yaml"
+    named.write_text("pipeline: training\n" + (PIPELINES / "churn.yaml").read_text())
+    assert load_pipeline(named).definition is DEFINITION
+    assert load_pipeline(PIPELINES / "churn.yaml").config == load_pipeline(named).config
+
+
+def test_an_unknown_pipeline_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "scoring.yaml"
+    config.write_text("pipeline: batch_scoring\n" + (PIPELINES / "churn.yaml").read_text())
+    expected = f"{config}: pipeline: 'batch_scoring': no pipelines/batch_scoring/pipeline.py"
+    with pytest.raises(ConfigError, match=expected):
+        load_pipeline(config)
+    assert main(["compile", "--config", str(config), "--output", str(tmp_path / "spec.yaml")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_docker_and_vertex_refuse_a_component_with_no_built_image(tmp_path: Path) -> None:
+    dist = built(tmp_path / "dist", *(name for name in DEFINITION.components if name not in ("train", "notify")))
+    settings = local_settings(tmp_path)
+    for runner in ("docker", "vertex"):
+        build = r"`\./pants package components/train:image components/notify:image`"
+        with pytest.raises(ImagesError, match=rf"train, notify; build them with {build}"):
+            step_images(DEFINITION, runner, settings, dist)
+    with pytest.raises(ImagesError, match="components/train:image"):
+        run_pipeline(DEFINITION, small("churn.yaml"), settings, runner="docker", images_dir=dist)
+    assert not (tmp_path / "pipeline-root").exists()  # refused before anything ran
+    with pytest.raises(ImagesError, match="components/notify:image"):
+        compile_spec(DEFINITION, small("churn.yaml"), settings, tmp_path / "spec.yaml", True, dist)
+    assert step_images(DEFINITION, "local", settings, dist)["train"] == "vertex-mlops/train:latest"  # not used
+
+
+def test_built_images_are_rehomed_for_vertex_and_the_spec_uses_them(tmp_path: Path) -> None:
+    dist = built(tmp_path / "dist", *DEFINITION.components)
+    settings = local_settings(tmp_path)
+    images = step_images(DEFINITION, "vertex", settings, dist)
+    assert images["ingest"] == f"{settings.images.registry}/{settings.images.repository}/ingest:h"
+    spec_path = compile_spec(DEFINITION, small("churn.yaml"), settings, tmp_path / "s.yaml", True, dist)
+    spec = yaml.safe_load(spec_path.read_text())
+    used = {executor["container"]["image"] for executor in spec["deploymentSpec"]["executors"].values()}
+    assert used == {images[name] for name in DEFINITION.components}
+
+
+@pytest.mark.parametrize("package", sorted(WRITTEN_FOR))
+def test_sdk_internals_refuse_another_sdk_version(package: str) -> None:
+    check_version(package)  # the installed (locked) version is the one written for
+    expected = rf"written for {package} {WRITTEN_FOR[package]}, but {package} 99\.0\.0 is installed"
+    with pytest.raises(SdkVersionError, match=expected):
+        check_version(package, "99.0.0")
