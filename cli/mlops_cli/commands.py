@@ -14,11 +14,11 @@ from pydantic import BaseModel
 
 from mlops import storage
 from mlops.config import Settings
+from mlops.images import ImagesError, built_images
 from mlops.lineage import Lineage, RegisteredVersion, lineage_of
 from mlops.metadata import MetadataError, MetadataStore
 from mlops.pipeline_definition import PipelineDefinition, Stores
 from mlops.runs import RunRecord, new_run_id, run_label, save_record
-from mlops.images import ImagesError, built_images
 from mlops_cli.errors import UsageError
 
 RUNNERS = ("local", "docker", "vertex")

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 
 from mlops.config import ConfigError
-from mlops_cli.commands import compile_spec, run_pipeline, step_images
 from mlops.images import ImagesError
+from mlops_cli.commands import compile_spec, run_pipeline, step_images
 from mlops_cli.main import main
 from mlops_cli.pipelines import load_pipeline
 from mlops_cli.sdk_internals import WRITTEN_FOR, SdkVersionError, check_version
+from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 from training.pipeline import DEFINITION
 
 

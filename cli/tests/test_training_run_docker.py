@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import docker
-from run_fixtures import local_settings, small  # pants: no-infer-dep
 
+from mlops.images import built_images
 from mlops.model_bundle import read_bundle
 from mlops.registry import open_registry
 from mlops_cli.commands import run_pipeline
-from mlops.images import built_images
+from run_fixtures import local_settings, small  # pants: no-infer-dep
 from training.pipeline import DEFINITION
 
 

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 
 from mlops.lineage import RegisteredVersion
 from mlops.metadata import MetadataStore
@@ -17,6 +16,7 @@ from mlops.pipeline_definition import PreflightError
 from mlops.registry import open_registry
 from mlops_cli.commands import lineage, run_pipeline
 from mlops_cli.main import main
+from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
 from training.pipeline import DEFINITION
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.model_bundle import read_bundle
 from mlops.registry import LocalModelRegistry
 from register.champion import decide
 from register.core import RegisterError
 from register.steps import run_champion_challenger
+from register_fixtures import Trained  # pants: no-infer-dep
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 

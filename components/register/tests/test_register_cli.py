@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from register_fixtures import Trained, write_json  # pants: no-infer-dep
 
 from register.cli import main
+from register_fixtures import Trained, write_json  # pants: no-infer-dep
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 

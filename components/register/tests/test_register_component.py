@@ -5,10 +5,10 @@ from pathlib import Path
 
 from kfp import dsl, local
 from kfp.dsl import Artifact, Dataset, Model
-from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.registry import LocalModelRegistry
 from register.component import build_components, champion_challenger, register
+from register_fixtures import Trained  # pants: no-infer-dep
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.contracts import Decision
 from mlops.registry import LocalModelRegistry
 from mlops.testing.fake_vertex import FakeVertex
 from register.core import RegisterError, register_model, registration_record
+from register_fixtures import Trained  # pants: no-infer-dep
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import docker
-from register_fixtures import Trained  # pants: no-infer-dep
 
 from mlops.testing.docker_images import built_image
+from register_fixtures import Trained  # pants: no-infer-dep
 
 pytest_plugins = ["register_fixtures"]  # fixtures: see register_fixtures.py
 
