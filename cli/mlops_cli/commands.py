@@ -148,9 +148,23 @@ def step_images(
         )
     images = {name: built[name] for name in definition.components}
     if runner == "vertex":
-        registry = f"{settings.images.registry}/{settings.images.repository}"
-        images = {name: _in_registry(reference, registry) for name, reference in images.items()}
+        _check_published_to(settings, images, images_dir)
     return {**definition.external_images, **images}
+
+
+def _check_published_to(settings: Settings, images: Mapping[str, str], images_dir: Path) -> None:
+    """The spec uses exactly the references Pants built and `./pants publish` pushed; they must be in
+    the environment's registry (`images.registry`/`images.repository` in config/<env>.yaml)."""
+    expected = f"{settings.images.registry}/{settings.images.repository}/"
+    elsewhere = sorted(name for name, reference in images.items() if not reference.startswith(expected))
+    if elsewhere:
+        found = images[elsewhere[0]].rsplit("/", 1)[0]
+        raise ImagesError(
+            f"the images under {images_dir}/ were built for {found}/, but environment {settings.environment!r} "
+            f"pulls from {expected} (images.registry in its config): build and push them there with "
+            f"`ARTIFACT_REGISTRY={settings.images.registry} PANTS_CONFIG_FILES=pants.gcp.toml "
+            "./pants publish components::`"
+        )
 
 
 def compile_spec(
@@ -161,8 +175,8 @@ def compile_spec(
     use_built_images: bool = False,
     images_dir: Path = Path("dist"),
 ) -> Path:
-    """The spec with the images Pants built, re-homed to the environment's registry (as Vertex AI
-    runs it), or with `use_built_images` False with placeholder references, to read."""
+    """The spec with the images Pants built and published to the environment's registry (as Vertex
+    AI runs it), or with `use_built_images` False with placeholder references, to read."""
     runner = "vertex" if use_built_images else "local"
     return definition.compile(config, output, step_images(definition, runner, settings, images_dir))
 
@@ -208,12 +222,6 @@ def list_models(settings: Settings, model_name: str) -> list[Any]:
     from mlops.registry import open_registry
 
     return open_registry(settings.resolved_registry_uri()).list_versions(model_name)
-
-
-def _in_registry(reference: str, registry: str) -> str:
-    """Re-home `host/vertex-mlops/name:tag` into the environment's registry (same name and tag)."""
-    name_and_tag = reference.rsplit("/", 1)[-1]
-    return f"{registry}/{name_and_tag}"
 
 
 def _store_parameters(parameters: Mapping[str, Any]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlops.config import ConfigError
+from mlops.config import ConfigError, ImagesConfig
 from mlops.images import ImagesError
 from mlops_cli.commands import compile_spec, run_pipeline, step_images
 from mlops_cli.main import main
@@ -61,15 +61,28 @@ def test_docker_and_vertex_refuse_a_component_with_no_built_image(tmp_path: Path
     assert step_images(DEFINITION, "local", settings, dist)["train"] == "vertex-mlops/train:latest"  # not used
 
 
-def test_built_images_are_rehomed_for_vertex_and_the_spec_uses_them(tmp_path: Path) -> None:
+def test_the_spec_uses_exactly_the_images_pants_built_for_the_environments_registry(tmp_path: Path) -> None:
     dist = built(tmp_path / "dist", *DEFINITION.components)
-    settings = local_settings(tmp_path)
+    settings = local_settings(tmp_path)  # images.registry localhost:5000, where the local publish pushes
     images = step_images(DEFINITION, "vertex", settings, dist)
-    assert images["ingest"] == f"{settings.images.registry}/{settings.images.repository}/ingest:h"
+    assert images["ingest"] == "localhost:5000/vertex-mlops/ingest:h"  # as built and pushed, unchanged
     spec_path = compile_spec(DEFINITION, small("churn.yaml"), settings, tmp_path / "s.yaml", True, dist)
     spec = yaml.safe_load(spec_path.read_text())
     used = {executor["container"]["image"] for executor in spec["deploymentSpec"]["executors"].values()}
     assert used == {images[name] for name in DEFINITION.components}
+
+
+def test_images_built_for_another_registry_than_the_environments_are_refused(tmp_path: Path) -> None:
+    dist = built(tmp_path / "dist", *DEFINITION.components)
+    settings = local_settings(tmp_path)
+    elsewhere = settings.model_copy(update={"images": ImagesConfig(registry="europe-west2-docker.pkg.dev/acme")})
+    expected = (
+        r"built for localhost:5000/vertex-mlops/, but environment 'local' pulls from "
+        r"europe-west2-docker.pkg.dev/acme/vertex-mlops/ .*ARTIFACT_REGISTRY=europe-west2-docker.pkg.dev/acme "
+    )
+    with pytest.raises(ImagesError, match=expected):
+        compile_spec(DEFINITION, small("churn.yaml"), elsewhere, tmp_path / "s.yaml", True, dist)
+    assert not (tmp_path / "s.yaml").exists()
 
 
 @pytest.mark.parametrize("package", sorted(WRITTEN_FOR))
