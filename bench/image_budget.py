@@ -1,6 +1,6 @@
 """Benchmark: image sizes and the bytes a fresh node pulls, against the budgets of docs/benchmarks.md.
 
-    ./pants package components:: && ./pants run bench:images [-- --json images.json]
+    ./pants package images:: components:: && ./pants run bench:images [-- --json images.json]
 
 Reads the images `./pants package` built for this commit (dist/*/*.docker-info.json) and reports:
   1. each image's size, and the part of it that is its own (the layers not in the base image);
@@ -34,7 +34,7 @@ def built(dist: Path) -> dict[str, str]:
     try:
         return {**built_images(dist), "base": content_hash_image(dist / "images.base" / "base.docker-info.json")}
     except ImagesError as error:
-        sys.exit(f"bench: {error}")
+        sys.exit(f"bench: {error}\nbench: build them with `./pants package images:: components::`")
 
 
 def layer_sizes(client: docker.DockerClient, reference: str) -> list[tuple[str, int]]:

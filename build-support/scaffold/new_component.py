@@ -6,7 +6,11 @@ The component is `components/NAME/`: its package `NAME/` (logic in core.py, the 
 component.py, a CLI), its tests, and a BUILD file whose `vertex_component()` gives it its PEX,
 image and test targets. Nothing outside the folder changes; to use the step, add it to a pipeline.
 Kinds (templates under build-support/scaffold/templates/):
-  dataset: a Parquet dataset in, a Parquet dataset out, through a DuckDB query in sql/select.sql.
+  dataset: a Parquet dataset in, a Parquet dataset out, through a DuckDB query in sql/select.sql
+           (like ingest, validate, features).
+  model:   a model bundle and a labelled dataset in, metrics and a JSON result out, scored with
+           mlops.scoring (like evaluate, champion/challenger): LightGBM in its tests, the Metrics file
+           written so kfp.local can cache it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-KINDS = ("dataset",)
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+KINDS = ("dataset", "model")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,29}$")  # at most 30 characters: the templates fit 120 columns
 
 
 class ScaffoldError(Exception):
@@ -41,8 +45,8 @@ def repo_root(start: Path) -> Path:
 def check_name(name: str, root: Path) -> None:
     if not _NAME.match(name) or keyword.iskeyword(name):
         raise ScaffoldError(
-            f"component name {name!r} must be a Python package name: lowercase letters, digits and _, "
-            "starting with a letter (e.g. permutation_importance)"
+            f"component name {name!r} must be a Python package name of at most 30 characters: lowercase "
+            "letters, digits and _, starting with a letter (e.g. permutation_importance)"
         )
     taken = {path.name for path in root.glob("*/*") if path.is_dir()} | {"mlops", "mlops_cli", "tests"}
     if (root / "components" / name).exists() or name in taken:
@@ -53,7 +57,30 @@ def check_name(name: str, root: Path) -> None:
 
 def render(text: str, name: str) -> str:
     camel = "".join(part.capitalize() for part in name.split("_"))
-    return text.replace("{{name}}", name).replace("{{Name}}", camel)
+    return _sort_from_imports(text.replace("{{name}}", name).replace("{{Name}}", camel))
+
+
+_FROM_IMPORT = re.compile(r"^(\s*)from (\S+) import ")
+
+
+def _sort_from_imports(text: str) -> str:
+    """Sort each run of one-line `from X import ...` statements by module, as ruff's isort does: the
+    new package sits among the project's own imports wherever its name falls alphabetically."""
+    lines, start = text.split("\n"), 0
+    while start < len(lines):
+        first = _FROM_IMPORT.match(lines[start])
+        end = start + 1
+        while first and end < len(lines) and (line := _FROM_IMPORT.match(lines[end])) and line[1] == first[1]:
+            end += 1
+        if end - start > 1:
+            lines[start:end] = sorted(lines[start:end], key=lambda text: _module(text).lower())
+        start = end
+    return "\n".join(lines)
+
+
+def _module(line: str) -> str:
+    match = _FROM_IMPORT.match(line)
+    return match[2] if match else ""
 
 
 def _files(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:

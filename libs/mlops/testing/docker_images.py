@@ -59,7 +59,7 @@ def assert_within_recorded_size(name: str, image: str) -> None:
     """
     recorded = json.loads(RECORDED_SIZES.read_text())["bytes"]
     size = int(docker.from_env().images.get(image).attrs["Size"])
-    fix = "record the new sizes with `./pants package components:: && ./pants run bench:images -- --record`"
+    fix = "record the new sizes: `./pants package images:: components:: && ./pants run bench:images -- --record`"
     if name in recorded:
         limit, what = recorded[name] * (1 + ALLOWED_GROWTH), f"{ALLOWED_GROWTH:.0%} over the size recorded"
     else:
