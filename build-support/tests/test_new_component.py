@@ -16,7 +16,7 @@ from pathlib import Path
 
 from temporary_repo import copy_of_repo, git, remove  # pants: no-infer-dep
 
-NAME = "ci_probe_step"
+NAMES = {"dataset": "ci_probe_dataset_step", "model": "ci_probe_model_step"}  # one component of each kind
 WITH_IMAGE = "--with-image" in sys.argv
 
 
@@ -44,24 +44,27 @@ class NewComponentTest(unittest.TestCase):
         return subprocess.run(command, cwd=self.repo, capture_output=True, text=True)
 
     def test_a_new_component_is_one_folder_whose_tests_pass(self) -> None:
-        self.pants("run", "build-support:new-component", "--", NAME)
-        changed = git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
-        paths = [line[3:] for line in changed]
-        outside = [path for path in paths if not path.startswith(f"components/{NAME}/")]
-        print(f"  [scaffold: {len(paths)} files in components/{NAME}/, {len(outside)} outside it]", file=sys.stderr)
-        self.assertEqual(outside, [], "the scaffold changed files outside the component's folder")
-        self.assertGreaterEqual(len(paths), 8)
+        for kind, name in NAMES.items():
+            self.pants("run", "build-support:new-component", "--", name, "--kind", kind)
+        folders = tuple(f"components/{name}/" for name in NAMES.values())
+        paths = [line[3:] for line in git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()]
+        outside = [path for path in paths if not path.startswith(folders)]
+        print(f"  [scaffold: {len(paths)} files in {', '.join(folders)}; {len(outside)} outside]", file=sys.stderr)
+        self.assertEqual(outside, [], "the scaffold changed files outside the components' folders")
+        self.assertGreaterEqual(len(paths), 2 * 8)
 
+        targets = [f"components/{name}::" for name in NAMES.values()]
         self.pants("tailor", "--check", "update-build-files", "--check", "::")
-        self.pants("lint", f"components/{NAME}::")
-        self.pants("check", f"components/{NAME}::")
-        tests = ["--tag=docker"] if WITH_IMAGE else ["--tag=-docker"]
-        output = self.pants(*tests, "test", f"components/{NAME}::")
+        self.pants("lint", *targets)
+        self.pants("check", *targets)
+        tests = [] if WITH_IMAGE else ["--tag=-docker"]  # with a Docker engine: the image tests too
+        output = self.pants(*tests, "test", *targets)
         self.assertNotIn("✕", output)
-        self.assertIn(f"components/{NAME}/tests/", output)
-        # Still nothing outside the folder after building, linting and testing it.
+        for name in NAMES.values():
+            self.assertIn(f"components/{name}/tests/", output)
+        # Still nothing outside the folders after building, linting and testing them.
         after = git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
-        self.assertEqual([line for line in after if f"components/{NAME}/" not in line], [])
+        self.assertEqual([line for line in after if not line[3:].startswith(folders)], [])
 
     def test_a_bad_name_is_refused_and_writes_nothing(self) -> None:
         result = self.scaffold("Bad-Name")
