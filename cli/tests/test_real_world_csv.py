@@ -17,7 +17,9 @@ from mlops_cli.commands import run_pipeline
 from run_fixtures import local_settings, small  # pants: no-infer-dep
 from training.pipeline import DEFINITION
 
-COLUMNS = "entity_id;event_timestamp;tenure_months;monthly_charges;support_calls;contract_type;payment_method;region;churned"
+COLUMNS = (
+    "entity_id;event_timestamp;tenure_months;monthly_charges;support_calls;contract_type;payment_method;region;churned"
+)
 
 
 def write_export(folder: Path, rows: int = 600, short_row_at: int = 0, missing_charges: tuple[int, ...] = ()) -> str:

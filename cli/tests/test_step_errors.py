@@ -54,7 +54,8 @@ def test_the_report_reads_the_failed_steps_section_not_the_end_of_the_log(tmp_pa
 
 def test_a_step_without_a_traceback_shows_the_end_of_its_own_output(tmp_path: Path) -> None:
     log = tmp_path / "run.log"
-    section = "03:00 - INFO - Executing task 'train'\n    Killed\n03:01 - ERROR - Task 'train' finished with status FAILURE\n"
+    section = "03:00 - INFO - Executing task 'train'\n    Killed\n"
+    section += "03:01 - ERROR - Task 'train' finished with status FAILURE\n"
     log.write_text(section + NOTIFY)
     report = failed_step_report("train", log, (0, len(section)))
     assert report.startswith("step train failed without a Python traceback; the end of its output:\n")
