@@ -85,3 +85,9 @@ def test_the_wrapper_takes_csv_options_as_a_parameter(tmp_path: Path) -> None:
     assert artifacts["train"].metadata["skipped_rows"] == 1
     with pytest.raises(IngestError, match=r"unknown CSV option\(s\) \['sep'\]"):
         ingest(source, artifacts["train"], artifacts["valid"], artifacts["test"], csv_options={"sep": ";"})
+
+
+def test_a_wrong_delimiter_is_named_not_read_as_one_column(tmp_path: Path) -> None:
+    source = write(tmp_path, rows(10))
+    with pytest.raises(SourceError, match=r"read as one column named 'row_id;carat;cut': .* set data\.csv\.delimiter"):
+        preview_columns(source, CsvOptions(delimiter="|"))
