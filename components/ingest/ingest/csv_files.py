@@ -76,15 +76,18 @@ def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, op
         )
     # fetchall: the rejects table is written only once the scan has run to its end.
     connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+    # A glob or folder reads many files: the rejects name the file as well as the line.
     rejects = connection.execute(
-        f"SELECT line, error_type, csv_line, error_message, column_name FROM {_REJECTS} ORDER BY line"
+        f"SELECT s.file_path, e.line, e.csv_line, e.error_message, e.column_name "
+        f"FROM {_REJECTS} e JOIN {_REJECTS}_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"
     ).fetchall()
-    lines = sorted({row[0] for row in rejects})
+    lines = sorted({(row[0], row[1]) for row in rejects})
     if not lines or options.bad_rows == "skip":
         return len(lines)
-    line, _, text, message, column = rejects[0]
+    path, line, text, message, column = rejects[0]
+    where = uri if path == uri else f"{uri}: {path}"
     raise CsvError(
-        f"{uri}: line {line}: {_problem(message, column)}: {text.strip()!r} ({len(lines)} bad row(s) in all); "
+        f"{where}: line {line}: {_problem(message, column)}: {text.strip()!r} ({len(lines)} bad row(s) in all); "
         "fix the file, or set data.csv.bad_rows: skip to drop such rows"
     )
 

@@ -91,3 +91,13 @@ def test_a_wrong_delimiter_is_named_not_read_as_one_column(tmp_path: Path) -> No
     source = write(tmp_path, rows(10))
     with pytest.raises(SourceError, match=r"read as one column named 'row_id;carat;cut': .* set data\.csv\.delimiter"):
         preview_columns(source, CsvOptions(delimiter="|"))
+
+
+def test_in_a_folder_of_files_the_bad_file_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write(folder, rows(10), name="part-1.csv")
+    bad = write(folder, [*rows(3, 11), "14;0.3"], name="part-2.csv")
+    with pytest.raises(SourceError, match=rf": {bad}: line 5: expected 3 columns, found 2: '14;0.3'"):
+        preview_columns(str(folder))
+    assert preview_columns(str(folder), CsvOptions(bad_rows="skip")).skipped_rows == 1
