@@ -28,6 +28,8 @@ def step_error(text: str, frames: int = _FRAMES) -> str | None:
         if not line.strip():
             break
         depth = len(line) - len(line.lstrip())
+        if message and depth < indent:
+            break  # the runner's own log lines follow the step's output
         if message or (depth <= indent and not line.lstrip().startswith("File ")):
             message.append(line.strip())
         elif line.lstrip().startswith("File "):

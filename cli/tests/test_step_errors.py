@@ -41,6 +41,9 @@ def test_the_exception_and_its_innermost_frames_are_found() -> None:
         "    raise TrainError(str(error)) from None"
     )
     assert step_error(NOTIFY) is None
+    # Without a blank line after the message, the runner's next log line is not part of it.
+    no_blank = step_error(TRAIN.replace("['leaves']\n\n", "['leaves']\n"))
+    assert no_blank is not None and no_blank.splitlines()[0].endswith("['leaves']")
 
 
 def test_the_report_reads_the_failed_steps_section_not_the_end_of_the_log(tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ def check_source(config: PipelineConfig) -> dict[str, str]:
         raise PreflightError(str(error)) from None
     columns = preview.columns
     if preview.skipped_rows:
-        print(f"mlops: {source}: {preview.skipped_rows} unparsable row(s) will be skipped (data.csv.bad_rows: skip)",
-              file=sys.stderr)  # fmt: skip
+        skipped = f"{preview.skipped_rows} unparsable row(s) will be skipped (data.csv.bad_rows: skip)"
+        print(f"mlops: {source}: {skipped}", file=sys.stderr)
     if not preview.has_rows:
         raise PreflightError(f"{source}: source table is empty (0 rows)")
     problems = []
