@@ -22,10 +22,12 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from mlops.pipeline_definition import PreflightError
     from mlops.registry import RegistryError
     from mlops.storage import StorageError
+    from mlops_cli.cloud_errors import cloud_error_types
     from mlops_cli.sdk_internals import SdkVersionError
     from mlops_cli.vertex_runner import VertexRunError
 
     return (
+        *cloud_error_types(),
         ConfigError,
         ImagesError,
         StorageError,
@@ -36,3 +38,10 @@ def expected_errors() -> tuple[type[Exception], ...]:
         PreflightError,
         SdkVersionError,
     )
+
+
+def describe(error: Exception) -> str:
+    """The one line to print for an expected error: Google Cloud errors are translated."""
+    from mlops_cli.cloud_errors import cloud_error_types, describe_cloud_error
+
+    return describe_cloud_error(error) if isinstance(error, cloud_error_types()) else str(error)

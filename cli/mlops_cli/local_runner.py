@@ -12,7 +12,8 @@ the images' own non-root user is what Vertex AI runs. The images' ENTRYPOINT (th
 is reset, since kfp.local passes the KFP executor command as the container command only.
 
 kfp.local prints every step's executor input and logs to stdout; with `log_path` they go to that
-file instead, and the terminal shows one line per step (and the log's tail if a step fails).
+file instead, and the terminal shows one line per step; if a step fails, its exception (type,
+message, last frames), found in that step's own part of the log (mlops_cli.step_errors).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kfp import dsl, local
 
 from mlops.runs import RunRecord, TaskRecord, now
 from mlops_cli.sdk_internals import extra_docker_volumes, local_task_hooks
+from mlops_cli.step_errors import failed_step_report
 
 RUNNERS = ("subprocess", "docker")
 
@@ -39,9 +41,20 @@ def _progress(message: str) -> None:
 
 
 @contextlib.contextmanager
-def recording_tasks(record: RunRecord) -> Iterator[None]:
-    """Record every task kfp.local runs into `record.tasks`, and print progress."""
+def recording_tasks(record: RunRecord, log: IO[str] | None = None) -> Iterator[dict[str, tuple[int, int]]]:
+    """Record every task kfp.local runs into `record.tasks`, and print progress.
+
+    With `log` (the file kfp.local's output goes to), yields each task's (start, end) offsets in
+    it: its own output, where its error is (the exit handler writes after the failed step).
+    """
     attempts: dict[str, int] = {}
+    sections: dict[str, tuple[int, int]] = {}
+
+    def offset() -> int:
+        if log is None:
+            return 0
+        log.flush()
+        return log.tell()
 
     def count(component: str) -> None:
         attempts[component] = attempts.get(component, 0) + 1
@@ -49,8 +62,9 @@ def recording_tasks(record: RunRecord) -> Iterator[None]:
     def around(display: str, component: str, run: Callable[[], tuple[Any, str]]) -> None:
         _progress(f"[{len(record.tasks) + 1}] {display}: started")
         started, started_at = time.perf_counter(), now()
-        before = attempts.get(component, 0)
+        before, start = attempts.get(component, 0), offset()
         outputs, status = run()
+        sections[display] = (start, offset())
         ran = attempts.get(component, 0) - before
         state = status.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
         if state == "SUCCEEDED" and ran == 0:
@@ -60,7 +74,7 @@ def recording_tasks(record: RunRecord) -> Iterator[None]:
         _progress(f"[{len(record.tasks)}] {display}: {state} in {task.duration_seconds:.1f}s")
 
     with local_task_hooks(around, count):
-        yield
+        yield sections
 
 
 def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> list[str]:
@@ -115,11 +129,12 @@ def run_local(
         _progress(f"run {record.run_id}: step logs in {log_path}")
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        stack.enter_context(recording_tasks(record))
+        log = stack.enter_context(log_path.open("w", encoding="utf-8")) if log_path is not None else None
+        sections = stack.enter_context(recording_tasks(record, log))
         if runner == "docker":
             stack.enter_context(extra_docker_volumes(mounts))
-        if log_path is not None:
-            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w", encoding="utf-8"))))
+        if log is not None:
+            stack.enter_context(contextlib.redirect_stdout(log))
         stack.enter_context(warnings.catch_warnings())
         # Resource requests apply on Vertex AI; kfp.local warns once per step that it ignores them.
         warnings.filterwarnings("ignore", message=".*have no effect in the current local runner")
@@ -131,12 +146,9 @@ def run_local(
     if failed:
         record.error = f"failed step(s): {', '.join(failed)}"
         if log_path is not None:
-            _progress(f"{record.error}; the end of {log_path}:\n{_tail(log_path, 40)}")
+            for name in failed:
+                _progress(failed_step_report(name, log_path, sections.get(name)))
     return record
-
-
-def _tail(path: Path, lines: int) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,7 +18,7 @@ from pathlib import Path
 from mlops.cli_args import parse_assignments
 from mlops.config import Settings, load_settings
 from mlops_cli import report
-from mlops_cli.errors import UsageError, expected_errors
+from mlops_cli.errors import UsageError, describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, load_pipeline
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report.models_table(list_models(settings, args.model_name)))
         return 0
     except expected_errors() as error:
-        print(f"mlops: error: {error}", file=sys.stderr)
+        print(f"mlops: error: {describe(error)}", file=sys.stderr)
         return 2
 
 

@@ -105,7 +105,38 @@ def follow(job: Any, record: RunRecord, poll_seconds: float) -> RunRecord:
         time.sleep(poll_seconds)
     fill_from_job(job.gca_resource, record)
     record.duration_seconds = round(time.monotonic() - started, 3)
+    for name, message in failed_tasks(job.gca_resource):
+        print(f"mlops: step {name} failed: {message}", file=sys.stderr, flush=True)
+    if record.status == "FAILED":
+        where = record.links.get("console", "the PipelineJob in the Cloud console")
+        print(f"mlops: the steps' logs: {where}", file=sys.stderr)
     return record
+
+
+def failed_tasks(resource: Any) -> list[tuple[str, str]]:
+    """(task name, error message) of every failed step of a PipelineJob resource.
+
+    The DAGs around the steps (the root and the exit handler's) fail with them, saying only that
+    an inner task failed: they are left out, so the step's own error is what is shown.
+    """
+    dags = {resource.display_name, *_dag_names(resource)}
+    return [
+        (task.task_name, task.error.message)
+        for task in resource.job_detail.task_details
+        if task.state.name == "FAILED" and task.error.message and task.task_name not in dags
+    ]
+
+
+def _dag_names(resource: Any) -> set[str]:
+    """Names of the tasks that are DAGs (exit handlers, conditions), read from the job's spec."""
+    spec = type(resource).to_dict(resource).get("pipeline_spec") or {}
+    components = spec.get("components", {})
+    names = set()
+    for component in [spec.get("root", {}), *components.values()]:
+        for key, task in component.get("dag", {}).get("tasks", {}).items():
+            if "dag" in components.get(task.get("componentRef", {}).get("name", ""), {}):
+                names.add(task.get("taskInfo", {}).get("name", key))
+    return names
 
 
 def fill_from_job(resource: Any, record: RunRecord) -> RunRecord:
@@ -125,8 +156,10 @@ def fill_from_job(resource: Any, record: RunRecord) -> RunRecord:
         outputs = {name: {"uri": item.artifacts[0].uri} for name, item in task.outputs.items() if item.artifacts}
         status = "CACHED" if task.state.name == "SKIPPED" else task.state.name  # Vertex reports cache hits as SKIPPED
         record.tasks.append(TaskRecord(task.task_name, status, str(task.start_time or ""), duration, 1, outputs))
-    if resource.error and resource.error.message:
-        record.error = resource.error.message
+    errors = [resource.error.message] if resource.error and resource.error.message else []
+    errors += [f"step {name} failed: {message}" for name, message in failed_tasks(resource)]
+    if errors:
+        record.error = "; ".join(errors)
     return record
 
 

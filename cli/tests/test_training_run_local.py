@@ -6,6 +6,7 @@ before anything runs.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,5 +134,9 @@ def test_a_failing_step_fails_the_run_registers_nothing_and_notifies(
     assert open_registry(settings.resolved_registry_uri()).list_versions("churn-classifier") == []
     assert "unknown lightgbm hyperparameter(s) ['leaves']" in Path(record.links["log"]).read_text()
     err = capsys.readouterr().err
-    assert "[4] train: FAILED" in err and "failed step(s): train; the end of" in err
+    assert "[4] train: FAILED" in err
+    # The failing step's own exception and where it was raised, not the exit handler's input.
+    assert "step train failed: train.core.TrainError: unknown lightgbm hyperparameter(s) ['leaves']" in err
+    assert re.search(r'^  File ".*/train/core\.py", line \d+, in normalized_hyperparameters$', err, re.M)
+    assert f"full log: {record.links['log']} (from line " in err and "executor_input" not in err
     assert MetadataStore(settings.metadata_dir).get_run(record.run_id).status == "FAILED"

@@ -144,3 +144,25 @@ def test_a_local_pipeline_root_is_refused_for_vertex(tmp_path: Path) -> None:
         record = RunRecord("r", "p", "vertex", "dev")
         with pytest.raises(vertex_runner.VertexRunError, match="gcp.pipeline_root must be a gs:// URI"):
             vertex_runner.submit(tmp_path / "x.yaml", {}, settings, record)
+
+
+def test_wait_on_a_failed_job_prints_the_failed_steps_own_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_pipeline_config(CONFIG)
+    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*DEFINITION.components, "serving")}
+    spec = DEFINITION.compile(config, tmp_path / "training.yaml", images)
+    stores = Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
+    parameters = pipeline_parameters(config, stores)
+    train_error = "The replica workerpool0-0 exited with a non-zero status of 1. Termination reason: Error."
+    # The DAG around the steps fails too, saying only that an inner task failed: not what to show.
+    task_errors = {"train": train_error, "training-steps": "The DAG failed because some tasks failed."}
+    failing = FakeVertex(pipeline_final_state="PIPELINE_STATE_FAILED", task_errors=task_errors)
+    with failing as fake, mock.patch(NO_BUCKET_CHECK):
+        record = RunRecord("churn-training-20261125-120000-000002", "churn-training", "vertex", "dev")
+        settings, credentials = settings_for(fake), AnonymousCredentials()
+        vertex_runner.submit(spec, parameters, settings, record, credentials=credentials, wait=True, poll_seconds=0.01)
+    err = capsys.readouterr().err
+    assert record.status == "FAILED" and f"step train failed: {train_error}" in record.error
+    assert f"mlops: step train failed: {train_error}\n" in err and "DAG failed" not in err
+    assert f"mlops: the steps' logs: {record.links['console']}" in err

@@ -31,6 +31,15 @@ class SplitConfig(_Section):
         return self
 
 
+class CsvConfig(_Section):
+    """How CSV sources are parsed (other sources ignore it); ingest and preflight read alike."""
+
+    delimiter: str = Field(default="", max_length=1, description="one character; empty: detect it")
+    header: bool = True
+    null_values: list[str] = Field(default_factory=list, description="markers read as missing, e.g. n/a")
+    bad_rows: Literal["error", "skip"] = "error"
+
+
 class DataConfig(_Section):
     source: str = Field(description="CSV/Parquet path or URI, sample://PROBLEM?rows=N, or bq://PROJECT.DATASET.TABLE")
     entity_column: str
@@ -38,6 +47,7 @@ class DataConfig(_Section):
     target: str
     problem_type: ProblemType
     split: SplitConfig = Field(default_factory=SplitConfig)
+    csv: CsvConfig = Field(default_factory=CsvConfig)
 
 
 class FeaturesConfig(_Section):

@@ -59,6 +59,7 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
         "valid_fraction": config.data.split.valid,
         "test_fraction": config.data.split.test,
         "split_seed": config.data.split.seed,
+        "csv_options": config.data.csv.model_dump(),
         "schema_uri": config.validation.schema_file,
         "max_violation_rate": config.validation.max_violation_rate,
         "feature_spec": {
@@ -116,6 +117,7 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
         valid_fraction: float,
         test_fraction: float,
         split_seed: int,
+        csv_options: dict,
         schema_uri: str,
         max_violation_rate: float,
         feature_spec: dict,
@@ -148,6 +150,7 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
                     seed=split_seed,
                     key_column=entity_column,
                     time_column=timestamp_column,
+                    csv_options=csv_options,
                 ),
                 "ingest",
             )

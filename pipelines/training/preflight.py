@@ -7,7 +7,9 @@ source is read through ingest's public API, and types are classified as the vali
 
 from __future__ import annotations
 
-from ingest.api import SourceError, preview_columns
+import sys
+
+from ingest.api import CsvOptions, SourceError, non_numeric_values, preview_columns
 from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PreflightError
 from validate.api import is_numeric
@@ -19,10 +21,13 @@ def check_source(config: PipelineConfig) -> dict[str, str]:
     """Raise PreflightError if the source lacks a column, has a wrong type or no rows; else its columns."""
     source = config.data.source
     try:
-        preview = preview_columns(source)
+        preview = preview_columns(source, _csv_options(config))
     except SourceError as error:
         raise PreflightError(str(error)) from None
     columns = preview.columns
+    if preview.skipped_rows:
+        skipped = f"{preview.skipped_rows} unparsable row(s) will be skipped (data.csv.bad_rows: skip)"
+        print(f"mlops: {source}: {skipped}", file=sys.stderr)
     if not preview.has_rows:
         raise PreflightError(f"{source}: source table is empty (0 rows)")
     problems = []
@@ -37,12 +42,41 @@ def check_source(config: PipelineConfig) -> dict[str, str]:
             elif transform.op in _DATE_OPS:
                 continue
             elif transform.op != "passthrough" and not is_numeric(columns[column]):
-                problems.append(f"column {column!r} is {columns[column]}, but transform {transform.op} needs a number")
+                problems.append(
+                    f"column {column!r} is {columns[column]}, but transform {transform.op} needs a number"
+                    + _non_numeric_hint(config, column)
+                )
             elif transform.name in config.features.numeric and not is_numeric(columns[column]):
-                problems.append(f"numeric feature {transform.name!r} reads column {column!r} of type {columns[column]}")
+                problems.append(
+                    f"numeric feature {transform.name!r} reads column {column!r} of type {columns[column]}"
+                    + _non_numeric_hint(config, column)
+                )
     target_type = columns.get(config.data.target)
     if config.data.problem_type == "regression" and target_type and not is_numeric(target_type):
-        problems.append(f"regression target {config.data.target!r} is {target_type}, not a number")
+        problems.append(
+            f"regression target {config.data.target!r} is {target_type}, not a number"
+            + _non_numeric_hint(config, config.data.target)
+        )
     if problems:
         raise PreflightError(f"{source}: {'; '.join(problems)}; columns are: {', '.join(columns)}")
     return columns
+
+
+def _csv_options(config: PipelineConfig) -> CsvOptions:
+    """The config's CSV options, as ingest will parse the file."""
+    return CsvOptions.from_mapping(config.data.csv.model_dump())
+
+
+def _non_numeric_hint(config: PipelineConfig, column: str) -> str:
+    """Which values keep `column` from being a number: a count and a few, with their row numbers."""
+    try:
+        found = non_numeric_values(config.data.source, column, _csv_options(config))
+    except SourceError:
+        return ""  # the column's type alone is still reported
+    if not found.count:
+        return ""
+    examples = ", ".join(f"row {row}: {value!r}" for row, value in found.examples)
+    return (
+        f" ({found.count} value(s) are not numbers, e.g. {examples}; "
+        "if they mean 'missing', list them in data.csv.null_values)"
+    )

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ingest.core import SPLITS, IngestError, SplitSpec, ingest_to_parquet
+from ingest.csv_files import CsvOptions
 from mlops.logs import configure_logging
 
 log = logging.getLogger("ingest")
@@ -30,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--key-column", help="random split: keep rows with the same key together")
     parser.add_argument("--time-column", help="time split: column that orders rows in time")
+    parser.add_argument("--csv-delimiter", default="", help="CSV field separator (default: detected)")
+    parser.add_argument("--csv-no-header", action="store_true", help="the CSV's first line is data")
+    parser.add_argument("--csv-null", action="append", default=[], metavar="MARKER", help="a missing-value marker")
+    parser.add_argument("--csv-skip-bad-rows", action="store_true", help="drop and count unparsable CSV rows")
     parser.add_argument("--log-format", choices=("json", "text"), default="json")
     return parser
 
@@ -46,15 +51,26 @@ def main(argv: list[str] | None = None) -> int:
     outputs = {split: str(args.output_dir / f"{split}.parquet") for split in SPLITS}
     started = time.perf_counter()
     try:
-        result = ingest_to_parquet(args.source, outputs, spec)
+        result = ingest_to_parquet(args.source, outputs, spec, csv=_csv_options(args))
     except IngestError as error:
         log.error("ingest failed: %s", error)
         print(f"ingest: error: {error}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - started
     log.info("ingested %d rows in %.2fs", result.total_rows, seconds, extra={"fields": {"rows": dict(result.rows)}})
-    print(json.dumps({"rows": dict(result.rows), "outputs": outputs, "seconds": round(seconds, 3)}))
+    summary = {"rows": dict(result.rows), "skipped_rows": result.skipped_rows, "outputs": outputs}
+    print(json.dumps({**summary, "seconds": round(seconds, 3)}))
     return 0
+
+
+def _csv_options(args: argparse.Namespace) -> CsvOptions:
+    """The CSV options a pipeline config's data.csv gives, from the command line."""
+    return CsvOptions(
+        delimiter=args.csv_delimiter,
+        header=not args.csv_no_header,
+        null_values=tuple(args.csv_null),
+        bad_rows="skip" if args.csv_skip_bad_rows else "error",
+    )
 
 
 if __name__ == "__main__":

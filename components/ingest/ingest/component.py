@@ -23,6 +23,7 @@ def ingest(
     seed: int = 42,
     key_column: str = "",
     time_column: str = "",
+    csv_options: dict = {},  # noqa: B006  # KFP reads defaults from the signature; never mutated
 ) -> int:
     """Split the table at `source_uri` into train/valid/test Parquet datasets.
 
@@ -35,11 +36,14 @@ def ingest(
         seed: seed of the random split.
         key_column: random split only; rows that share a key stay in one split.
         time_column: time split only; the column that orders rows in time.
+        csv_options: how CSV files are parsed: delimiter, header, null_values, bad_rows
+            ("error" or "skip"); the config's data.csv.
 
     Returns:
         The number of rows read from the source.
     """
-    from ingest.core import SplitSpec, ingest_to_parquet
+    from ingest.core import IngestError, SplitSpec, ingest_to_parquet
+    from ingest.csv_files import CsvError, CsvOptions
 
     spec = SplitSpec(
         split_method,  # type: ignore[arg-type]  # a KFP parameter is a plain str; validate() checks it
@@ -51,9 +55,15 @@ def ingest(
         time_column or None,
     )
     artifacts = {"train": train_data, "valid": valid_data, "test": test_data}
-    result = ingest_to_parquet(source_uri, {split: artifact.path for split, artifact in artifacts.items()}, spec)
+    try:
+        csv = CsvOptions.from_mapping(csv_options)
+    except CsvError as error:
+        raise IngestError(str(error)) from None
+    paths = {split: artifact.path for split, artifact in artifacts.items()}
+    result = ingest_to_parquet(source_uri, paths, spec, csv=csv)
     for split, artifact in artifacts.items():
-        artifact.metadata.update({"rows": result.rows[split], "format": "parquet", "source": source_uri})
+        metadata = {"rows": result.rows[split], "format": "parquet", "source": source_uri}
+        artifact.metadata.update({**metadata, "skipped_rows": result.skipped_rows})
     return result.total_rows
 
 

@@ -15,7 +15,8 @@ from typing import Literal
 
 import duckdb
 
-from ingest.sources import SourceError, source_relation
+from ingest.csv_files import CsvError, CsvOptions
+from ingest.sources import SourceError, open_source
 from mlops import storage
 from mlops.sql import quote_identifier, quote_literal
 
@@ -56,6 +57,7 @@ class IngestResult:
     rows: Mapping[str, int]
     columns: Mapping[str, str]  # name -> DuckDB type
     outputs: Mapping[str, str] = field(default_factory=dict)
+    skipped_rows: int = 0  # unparsable CSV rows dropped (CsvOptions.bad_rows == "skip")
 
     @property
     def total_rows(self) -> int:
@@ -84,10 +86,12 @@ def ingest_to_parquet(
     spec: SplitSpec | None = None,
     *,
     bigquery_endpoint: str | None = None,
+    csv: CsvOptions | None = None,
 ) -> IngestResult:
     """Read `source_uri` and write each split in `outputs` (split name -> local file path).
 
-    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake).
+    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake);
+    `csv` says how CSV files are parsed (delimiter, header, null markers, bad rows).
 
     Outputs are written to a temporary folder first and moved into place only once every split
     is complete, so a failure never leaves a partial dataset behind.
@@ -98,7 +102,7 @@ def ingest_to_parquet(
         raise IngestError(f"unknown split(s) {sorted(unknown)}; expected a subset of {SPLITS}")
     connection = duckdb.connect()
     try:
-        relation = _source_view(connection, source_uri, bigquery_endpoint)
+        relation, skipped = _source_view(connection, source_uri, bigquery_endpoint, csv)
         columns = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE source_rows)").fetchall())
         _check_columns(source_uri, columns, spec)
         query = render_split_sql(relation, spec)
@@ -112,21 +116,23 @@ def ingest_to_parquet(
         raise IngestError(f"{source_uri}: {str(error).splitlines()[0]}") from None
     finally:
         connection.close()
-    return IngestResult(rows=rows, columns=columns, outputs=dict(outputs))
+    return IngestResult(rows=rows, columns=columns, outputs=dict(outputs), skipped_rows=skipped)
 
 
-def _source_view(connection: duckdb.DuckDBPyConnection, source_uri: str, bigquery_endpoint: str | None) -> str:
+def _source_view(
+    connection: duckdb.DuckDBPyConnection, source_uri: str, bigquery_endpoint: str | None, csv: CsvOptions | None
+) -> tuple[str, int]:
     try:
-        relation = source_relation(connection, source_uri, bigquery_endpoint=bigquery_endpoint)
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {relation}")
-    except SourceError as error:
+        source = open_source(connection, source_uri, bigquery_endpoint=bigquery_endpoint, csv=csv)
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {source.relation}")
+    except (SourceError, CsvError) as error:
         raise IngestError(str(error)) from None
     except duckdb.Error as error:
         raise IngestError(f"{source_uri}: cannot read source: {str(error).splitlines()[0]}") from None
     (count,) = connection.execute("SELECT count(*) FROM source_rows").fetchone() or (0,)
     if count == 0:
         raise IngestError(f"{source_uri}: source table is empty (0 rows)")
-    return "source_rows"
+    return "source_rows", source.skipped_rows
 
 
 def _check_columns(source_uri: str, columns: Mapping[str, str], spec: SplitSpec) -> None:

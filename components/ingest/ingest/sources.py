@@ -9,37 +9,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
 from ingest.bigquery import BigQuerySourceError, read_bigquery
+from ingest.csv_files import CsvError, CsvOptions, check_csv, csv_relation
 from mlops import storage
 from mlops.sample_data import SampleSpec, generate
 from mlops.sql import quote_literal
 
-_READERS = {".csv": "read_csv_auto", ".tsv": "read_csv_auto", ".parquet": "read_parquet", ".pq": "read_parquet"}
+_READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
 
 
 class SourceError(Exception):
     """The source cannot be read. The message names the source."""
 
 
-def source_relation(connection: duckdb.DuckDBPyConnection, uri: str, *, bigquery_endpoint: str | None = None) -> str:
-    """A SQL table expression for the source at `uri`.
+@dataclass(frozen=True)
+class Source:
+    relation: str  # a SQL table expression
+    skipped_rows: int = 0  # CSV rows dropped as unparsable (data.csv.bad_rows: skip)
 
-    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake).
+
+def open_source(
+    connection: duckdb.DuckDBPyConnection,
+    uri: str,
+    *,
+    bigquery_endpoint: str | None = None,
+    csv: CsvOptions | None = None,
+) -> Source:
+    """The source at `uri`, checked: a CSV file is scanned once and bad rows raise SourceError.
+
+    `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake);
+    `csv` says how to parse CSV files (other sources ignore it).
     """
     if uri.startswith("sample://"):
-        return sample_relation(connection, uri)
+        return Source(sample_relation(connection, uri))
     if uri.startswith("bq://"):
         try:
             connection.register("bigquery_rows", read_bigquery(uri, endpoint=bigquery_endpoint))
         except BigQuerySourceError as error:
             raise SourceError(str(error)) from None
-        return "bigquery_rows"
-    return file_relation(connection, uri)
+        return Source("bigquery_rows")
+    options = csv or CsvOptions()
+    relation = file_relation(connection, uri, options)
+    if not relation.startswith("read_csv("):
+        return Source(relation)
+    try:
+        return Source(relation, check_csv(connection, uri, relation, options))
+    except CsvError as error:
+        raise SourceError(str(error)) from None
 
 
 def sample_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
@@ -61,7 +83,7 @@ def sample_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
     return "sample_rows"
 
 
-def file_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
+def file_relation(connection: duckdb.DuckDBPyConnection, uri: str, csv: CsvOptions | None = None) -> str:
     """A SQL table expression reading the CSV or Parquet file(s) at `uri` (a path, glob or folder)."""
     name = PurePosixPath(uri.rstrip("/").split("://")[-1])
     suffix = "".join(s for s in name.suffixes if s != ".gz")[-8:]
@@ -74,11 +96,13 @@ def file_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
         matches = storage.list_files(uri, "*.parquet") or storage.list_files(uri, "*.csv")
         if not matches:
             raise SourceError(f"{uri}: not a .csv or .parquet file, nor a folder of them")
-        return file_relation(connection, storage.join(uri, "*" + PurePosixPath(matches[0]).suffix))
+        return file_relation(connection, storage.join(uri, "*" + PurePosixPath(matches[0]).suffix), csv)
     if "*" not in uri and not storage.exists(uri):
         raise SourceError(f"{uri}: source file not found")
     if not storage.is_local(uri):
         # DuckDB reads remote files through the same fsspec filesystem as the rest of the code,
         # instead of its httpfs extension (which is downloaded at run time).
         connection.register_filesystem(storage.filesystem(uri)[0])
+    if _READERS[suffix] == "read_csv":
+        return csv_relation(uri, csv or CsvOptions())
     return f"{_READERS[suffix]}({quote_literal(uri)})"

@@ -78,8 +78,12 @@ def _job(match: dict[str, str]) -> str:
 class FakeVertex:
     """The fake API server on 127.0.0.1 and an ephemeral port; use it as a context manager."""
 
-    def __init__(self, *, pipeline_final_state: str = "PIPELINE_STATE_SUCCEEDED") -> None:
-        self.state = FakeState(pipeline_final_state=pipeline_final_state)
+    def __init__(
+        self, *, pipeline_final_state: str = "PIPELINE_STATE_SUCCEEDED", task_errors: dict[str, str] | None = None
+    ) -> None:
+        """`task_errors`: task name -> the error message that task fails with (the job's other tasks
+        end in `pipeline_final_state`)."""
+        self.state = FakeState(pipeline_final_state=pipeline_final_state, task_errors=dict(task_errors or {}))
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
         self.faults: list[Fault] = []

@@ -97,6 +97,8 @@ class FakeState:
     """Everything the fake server knows. Callers hold `FakeVertex.lock` while using it."""
 
     pipeline_final_state: str = "PIPELINE_STATE_SUCCEEDED"
+    # Task name -> error message: those tasks end FAILED with it, as Vertex AI reports a failed step.
+    task_errors: dict[str, str] = field(default_factory=dict)
     models: dict[str, FakeModel] = field(default_factory=dict)
     pipeline_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -207,15 +209,16 @@ class FakeState:
         job = self.pipeline_jobs[name]
         if job["state"] not in FINAL_PIPELINE_STATES:
             job.update(state=self.pipeline_final_state, startTime=job["createTime"], endTime=now())
-            job["jobDetail"] = {"taskDetails": _task_details(job)}
+            job["jobDetail"] = {"taskDetails": _task_details(job, self.task_errors)}
             if self.pipeline_final_state == "PIPELINE_STATE_FAILED":
                 job["error"] = {"code": 13, "message": "fake Vertex AI: the job was configured to fail"}
         return copy.deepcopy(job)
 
 
-def _task_details(job: dict[str, Any]) -> list[dict[str, Any]]:
+def _task_details(job: dict[str, Any], task_errors: dict[str, str]) -> list[dict[str, Any]]:
     """What Vertex AI reports per task of a finished job: every task of the spec (nested DAGs too)
-    in the job's state, with its output artifacts at `<gcsOutputDirectory>/<job id>/<task>/<name>`."""
+    in the job's state, with its output artifacts at `<gcsOutputDirectory>/<job id>/<task>/<name>`;
+    a task in `task_errors` is FAILED with that error (code 9, FAILED_PRECONDITION, as Vertex AI)."""
     spec = job.get("pipelineSpec") or {}
     components = spec.get("components", {})
     root = job.get("runtimeConfig", {}).get("gcsOutputDirectory", "gs://fake-pipeline-root")
@@ -233,7 +236,10 @@ def _task_details(job: dict[str, Any]) -> list[dict[str, Any]]:
             }
             times = {"createTime": job["createTime"], "startTime": job["startTime"], "endTime": job["endTime"]}
             name = task.get("taskInfo", {}).get("name", key)
-            details.append({"taskId": task_id, "taskName": name, "state": state, **times, "outputs": outputs})
+            detail = {"taskId": task_id, "taskName": name, "state": state, **times, "outputs": outputs}
+            if name in task_errors:
+                detail.update(state="FAILED", error={"code": 9, "message": task_errors[name]})
+            details.append(detail)
             visit(component.get("dag", {}))
 
     visit(spec.get("root", {}).get("dag", {}))

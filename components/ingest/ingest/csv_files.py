@@ -1,0 +1,100 @@
+"""Reading CSV files with the options a config gives, and refusing rows DuckDB cannot parse.
+
+DuckDB's sniffer guesses the delimiter, header and types from a sample. A file with one malformed
+row can make it guess wrong silently (one column named `a,b,c`), so every CSV is read with
+`store_rejects`: DuckDB keeps going past a bad row and records its line, and the whole file is
+scanned once up front. Bad rows are then an error naming the first bad line (the default), or,
+with `bad_rows: skip`, dropped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from mlops.sql import quote_literal
+
+# Characters a single sniffed column's name may contain when the real delimiter was missed.
+_DELIMITER_HINTS = (",", ";", "\t", "|")
+_REJECTS = "csv_rejects"
+
+
+class CsvError(Exception):
+    """The CSV file cannot be parsed as configured. The message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How to parse CSV files (the config's `data.csv`). Empty delimiter: let DuckDB detect it."""
+
+    delimiter: str = ""
+    header: bool = True
+    null_values: tuple[str, ...] = ()
+    bad_rows: str = "error"  # "error": refuse the file at its first bad line; "skip": drop and count
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> CsvOptions:
+        """From a pipeline parameter (a plain dict; unknown keys are an error, not ignored)."""
+        values = dict(values or {})
+        if unknown := set(values) - {"delimiter", "header", "null_values", "bad_rows"}:
+            raise CsvError(f"unknown CSV option(s) {sorted(unknown)}; use delimiter, header, null_values, bad_rows")
+        options = cls(
+            delimiter=str(values.get("delimiter", "")),
+            header=bool(values.get("header", True)),
+            null_values=tuple(str(value) for value in values.get("null_values", ())),
+            bad_rows=str(values.get("bad_rows", "error")),
+        )
+        if options.bad_rows not in ("error", "skip"):
+            raise CsvError(f"CSV option bad_rows must be 'error' or 'skip', got {options.bad_rows!r}")
+        return options
+
+
+def csv_relation(uri: str, options: CsvOptions) -> str:
+    """The `read_csv(...)` table expression for `uri` with `options`; bad rows go to the rejects table."""
+    arguments = [quote_literal(uri), f"header = {'true' if options.header else 'false'}"]
+    if options.delimiter:
+        arguments.append(f"delim = {quote_literal(options.delimiter)}")
+    if options.null_values:
+        # The empty string stays a null too, as it is by default.
+        nulls = ", ".join(quote_literal(value) for value in ("", *options.null_values))
+        arguments.append(f"nullstr = [{nulls}]")
+    arguments.append(f"store_rejects = true, rejects_table = '{_REJECTS}', rejects_scan = '{_REJECTS}_scans'")
+    return f"read_csv({', '.join(arguments)})"
+
+
+def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, options: CsvOptions) -> int:
+    """Scan the whole file once; raise CsvError on bad rows (or return how many were skipped)."""
+    columns = [row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    if len(columns) == 1 and any(hint in columns[0] for hint in _DELIMITER_HINTS):
+        raise CsvError(
+            f"{uri}: read as one column named {columns[0]!r}: the delimiter was not detected; "
+            "set data.csv.delimiter in the config"
+        )
+    # fetchall: the rejects table is written only once the scan has run to its end.
+    connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+    # A glob or folder reads many files: the rejects name the file as well as the line.
+    rejects = connection.execute(
+        f"SELECT s.file_path, e.line, e.csv_line, e.error_message, e.column_name "
+        f"FROM {_REJECTS} e JOIN {_REJECTS}_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"
+    ).fetchall()
+    lines = sorted({(row[0], row[1]) for row in rejects})
+    if not lines or options.bad_rows == "skip":
+        return len(lines)
+    path, line, text, message, column = rejects[0]
+    where = uri if path == uri else f"{uri}: {path}"
+    raise CsvError(
+        f"{where}: line {line}: {_problem(message, column)}: {text.strip()!r} ({len(lines)} bad row(s) in all); "
+        "fix the file, or set data.csv.bad_rows: skip to drop such rows"
+    )
+
+
+def _problem(message: str, column: str | None) -> str:
+    """DuckDB's reject message in the words of the rest of mlops."""
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if counts:
+        return f"expected {counts[1]} columns, found {counts[2]}"
+    return f"column {column!r}: {message.rstrip('.')}" if column else message.rstrip(".")
