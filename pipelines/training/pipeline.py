@@ -35,7 +35,9 @@ STEPS = (
     # inputs: never cached.
     Step("champion", "register", cacheable=False),
     Step("register", "register", cacheable=False, transient=True),
-    Step("notify", "notify"),
+    # The exit handler reports how the run ended, which is not among its inputs: a cached result
+    # would replay an old report and send no notification. Never cached.
+    Step("notify", "notify", cacheable=False),
 )
 _STEPS = {step.name: step for step in STEPS}
 # The container Vertex AI serves registered models with (a model server, not built here).
@@ -136,7 +138,11 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
         git_commit: str,
     ) -> None:
         exit_task = notify_op(pipeline_name=run_name(config), webhook_url=webhook_url)
+        # The exit task is not `configure`d (no resources or retries from the config), but its
+        # caching follows its declared Step like every other task's.
         exit_task.set_display_name("notify")
+        if not _STEPS["notify"].cacheable:
+            exit_task.set_caching_options(False)
         with dsl.ExitHandler(exit_task, name="training-steps"):
             ingest_task = configure(
                 ingest_op(
