@@ -19,10 +19,12 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 
 from mlops.model_bundle import categorical_as_text
 
-N_JOBS = 2  # the machines this runs on have 2 cores; more threads only add contention
+from .cpus import available_cpus
+
 # LightGBM's OpenMP threads spin while waiting: on a busy 2-core machine one thread was 5-30x faster
-# than two on 3k-100k rows. Override with the n_jobs hyperparameter on a dedicated machine.
-LIGHTGBM_N_JOBS = 1
+# than two on 3k-100k rows. So LightGBM takes one thread up to this many CPUs, and all of them above.
+# The n_jobs hyperparameter overrides either choice.
+LIGHTGBM_SINGLE_THREAD_UP_TO = 2
 MISSING_CATEGORY = "__missing__"
 
 # Hyperparameters that are integers: KFP hands numbers inside a dict parameter over as floats.
@@ -45,17 +47,19 @@ class HyperparameterError(ValueError):
 
 
 def _defaults(model_type: str, seed: int) -> dict[str, Any]:
+    """Our estimator defaults; thread counts from the CPUs this step has (train.cpus), read now."""
     if model_type == "lightgbm":
+        cpus = available_cpus()
         # deterministic + force_row_wise: identical models for identical data and seed.
         return {
             "random_state": seed,
-            "n_jobs": LIGHTGBM_N_JOBS,
+            "n_jobs": 1 if cpus <= LIGHTGBM_SINGLE_THREAD_UP_TO else cpus,
             "verbose": -1,
             "deterministic": True,
             "force_row_wise": True,
         }
     if model_type == "random_forest":
-        return {"random_state": seed, "n_jobs": N_JOBS}
+        return {"random_state": seed, "n_jobs": available_cpus()}
     return {"random_state": seed, "max_iter": 1000} if model_type == "linear" else {}
 
 
