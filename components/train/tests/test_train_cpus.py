@@ -48,7 +48,9 @@ def test_an_unreadable_quota_falls_back_to_the_affinity(tmp_path: Path, eight_co
     assert cpus.available_cpus(_cgroup_v2(tmp_path, "garbage")) == 8
 
 
-def test_estimators_use_the_cpus_the_step_has(tmp_path: Path, eight_cores: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_estimators_use_the_cpus_the_step_has(
+    tmp_path: Path, eight_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cpus, "CGROUP_ROOT", _cgroup_v2(tmp_path / "four", "400000 100000"))
     assert make_estimator("random_forest", "regression", {}, seed=1).n_jobs == 4
     assert make_estimator("lightgbm", "classification", {}, seed=1).n_jobs == 4
