@@ -20,6 +20,7 @@ from mlops.pipeline_definition import PipelineDefinition, Step, Stores
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
 from train.component import build_component as train_component
+from training.config_checks import check_parameters
 from training.preflight import check_source
 from validate.component import build_component as validate_component
 
@@ -239,5 +240,6 @@ DEFINITION = PipelineDefinition(
     parameters=pipeline_parameters,
     build=build_pipeline,
     preflight=check_source,
+    preflight_parameters=check_parameters,
     external_images=EXTERNAL_IMAGES,
 )

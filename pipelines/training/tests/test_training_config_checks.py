@@ -1,0 +1,64 @@
+"""Preflight checks that need no data: the model's hyperparameters (and, later, the feature view)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mlops.pipeline_config import PipelineConfig, load_pipeline_config
+from mlops.pipeline_definition import PreflightError, Stores
+from training.config_checks import check_parameters
+from training.pipeline import DEFINITION, pipeline_parameters
+
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "config" / "pipelines"
+
+
+def config_with(name: str, **model: object) -> PipelineConfig:
+    """A shipped config with its `model:` section changed."""
+    data = yaml.safe_load((CONFIG_DIR / name).read_text())
+    data["model"].update(model)
+    return PipelineConfig.model_validate(data)
+
+
+def check_model(config: PipelineConfig) -> None:
+    """The parameter preflight on `config`'s own parameters, with stores in a folder nothing wrote to."""
+    stores = Stores(registry_uri="/nonexistent/r", feature_store_uri="/nonexistent/f")
+    check_parameters(config, pipeline_parameters(config, stores))
+
+
+def test_every_shipped_config_has_valid_hyperparameters() -> None:
+    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+        check_model(load_pipeline_config(path))
+
+
+def test_an_unknown_hyperparameter_is_refused_naming_key_value_and_valid_names() -> None:
+    config = config_with("churn.yaml", params={"n_estimators": 10, "n_trees": 100})
+    with pytest.raises(PreflightError) as error:
+        check_model(config)
+    message = str(error.value)
+    expected = "churn: model.params (hyperparameters): unknown lightgbm hyperparameter(s) ['n_trees']"
+    assert message.startswith(expected + " for classification")
+    assert "valid names are:" in message and "n_estimators" in message and "\n" not in message
+
+
+def test_a_name_valid_for_another_problem_type_is_refused() -> None:
+    # class_weight is a random forest classifier's parameter; energy is a regression problem.
+    config = config_with("energy.yaml", type="random_forest", params={"class_weight": "balanced"})
+    with pytest.raises(PreflightError, match=r"\['class_weight'\] for regression"):
+        check_model(config)
+
+
+def test_loading_the_pipeline_imports_no_estimator_library() -> None:
+    # Every `mlops run` imports the pipeline and runs its preflight: scikit-learn and LightGBM
+    # would add seconds to each start.
+    assert DEFINITION.preflight_parameters is check_parameters
+    code = (
+        "import sys, training.pipeline, training.config_checks; "
+        "print(sorted(m for m in ('sklearn', 'lightgbm') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
