@@ -166,6 +166,8 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
                     test_data=splits["test_data"],
                     schema_uri=schema_uri,
                     max_violation_rate=max_violation_rate,
+                    target=target,
+                    problem_type=problem_type,
                 ),
                 "validate",
             )
