@@ -1,15 +1,20 @@
 """A config that a later step would refuse is refused by `mlops run` before any step writes anything.
 
-Each case would once have failed minutes into a run (train, features), after ingest had written
-splits; now preflight names the key and the value, with one line and no traceback.
+Each case would once have failed minutes into a run (in train, or in features on a view another
+problem wrote), after ingest had written splits; now preflight names the key and the value, with
+one line and no traceback.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
+from mlops.feature_store.local import LocalFeatureStore
+from mlops.features import load_spec
 from mlops_cli.main import main
 from run_fixtures import PIPELINES  # pants: no-infer-dep
 
@@ -50,3 +55,28 @@ def test_an_unknown_hyperparameter_given_with_set_is_refused_too(
     err = capsys.readouterr().err
     assert "unknown lightgbm hyperparameter(s) ['leaves']" in err and "Traceback" not in err
     assert _written(tmp_path) == []
+
+
+def test_a_feature_view_another_problem_wrote_fails_before_any_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another problem's features are in the view "churn", which a churn config without
+    # features.view_name now defaults to.
+    store = tmp_path / "data" / "feature-store"
+    rows = pa.table({
+        "entity_id": [1, 2],
+        "event_timestamp": pa.array([datetime(2026, 1, 1)] * 2, pa.timestamp("us")),
+        "outdoor_temp_c": [1.5, 2.5],
+    })  # fmt: skip
+    spec = {"entity_column": "entity_id", "timestamp_column": "event_timestamp",
+            "transforms": [{"op": "passthrough", "name": "outdoor_temp_c", "column": "outdoor_temp_c"}]}  # fmt: skip
+    LocalFeatureStore(store).write("churn", rows, load_spec(spec))
+    before = sorted(_written(tmp_path))
+    config = tmp_path / "churn.yaml"
+    config.write_text((PIPELINES / "churn.yaml").read_text().replace("  view_name: churn_features\n", ""))
+
+    assert main(["--env", str(_environment(tmp_path)), "run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"features.view_name: feature view 'churn' in {store} holds features ['outdoor_temp_c']" in err
+    assert "(e.g. 'churn_v2')" in err and "Traceback" not in err and err.count("\n") == 1
+    assert sorted(_written(tmp_path)) == before

@@ -70,7 +70,7 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
             "transforms": config.features.transforms,
         },
         "feature_transforms": config.features.transforms,  # the same, for the model bundle
-        "feature_view": config.features.view_name,
+        "feature_view": config.feature_view(),
         "feature_store_uri": stores.feature_store_uri,
         "numeric_features": config.features.numeric,
         "categorical_features": config.features.categorical,
