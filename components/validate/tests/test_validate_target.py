@@ -102,3 +102,15 @@ def test_the_wrapper_passes_target_and_problem_type_on(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="column 'price': target 1 null value"):
         validate(data["train"], data["valid"], data["test"], schema, report, target="price", problem_type="regression")
     assert not Path(schema.path).exists()
+
+
+def test_the_cli_checks_the_target_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from validate.cli import main
+
+    path = _write(tmp_path, "labels", {"size": [1.0, 2.0, 3.0, 4.0], "price": [1.0, None, 3.0, 4.0]})
+    base = [path, "--infer-schema-to", str(tmp_path / "schema.json"), "--log-format", "text"]
+    assert main(base) == 0  # no --target: the inferred schema allows the null
+    assert main([*base, "--target", "price", "--problem-type", "regression"]) == 2
+    err = capsys.readouterr().err
+    assert f"validate: error: {path}: 1 violation: column 'price': target 1 null value (25.0% of rows)" in err
+    assert "Traceback" not in err
