@@ -31,6 +31,8 @@ def test_unknown_names_and_non_integer_counts_are_refused_with_the_valid_names()
         check_hyperparameters("random_forest", "regression", {"class_weight": "balanced"})
     with pytest.raises(HyperparameterError, match="'max_iter' must be an integer, got 10.5"):
         check_hyperparameters("linear", "regression", {"max_iter": 10.5})
+    with pytest.raises(HyperparameterError, match="unknown model type 'xgboost' for 'regression'; known: lightgbm"):
+        check_hyperparameters("xgboost", "regression", {})
 
 
 def test_the_public_api_imports_no_estimator_library() -> None:

@@ -49,6 +49,9 @@ class HyperparameterError(ValueError):
 
 def valid_hyperparameters(model_type: str, problem_type: str) -> list[str]:
     """The hyperparameter names `model_type` accepts for `problem_type`, sorted (the seed is set separately)."""
+    if (model_type, problem_type) not in HYPERPARAMETERS:  # e.g. a `--set model_type=...` override
+        known = sorted({f"{model} ({problem})" for model, problem in HYPERPARAMETERS})
+        raise HyperparameterError(f"unknown model type {model_type!r} for {problem_type!r}; known: {', '.join(known)}")
     return sorted(HYPERPARAMETERS[model_type, problem_type])
 
 
