@@ -140,7 +140,7 @@ def measure_throughput(workdir: Path, data: str, rows: int) -> dict:
     spec = {"entity_column": config.data.entity_column, "timestamp_column": config.data.timestamp_column,
             "transforms": config.features.transforms}  # fmt: skip
     store = open_store(str(folder / "store"))
-    build_features(splits, spec, store, config.features.view_name, [config.data.target], outputs)
+    build_features(splits, spec, store, config.feature_view(), [config.data.target], outputs)
     done = time.perf_counter()
     return {"rows": rows, "ingest_seconds": round(ingested - started, 2), "features_seconds": round(done - ingested, 2),
             "rows_per_second": round(rows / (done - started)), "peak_rss_mib": peak_rss_mib()}  # fmt: skip

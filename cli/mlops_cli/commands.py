@@ -94,6 +94,8 @@ def run_pipeline(
     pipeline_name = definition.run_name(config)
     record = RunRecord(run_id or new_run_id(pipeline_name), pipeline_name, runner, settings.environment)
     parameters = run_parameters(definition, config, settings, overrides or {}, record.run_id)
+    if definition.preflight_parameters is not None:
+        definition.preflight_parameters(config, parameters)  # before any runner: nothing written yet
     if runner == "vertex":
         from mlops_cli import vertex_runner
 

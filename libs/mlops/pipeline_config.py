@@ -55,7 +55,9 @@ class FeaturesConfig(_Section):
     categorical: list[str] = Field(default_factory=list)
     # Declared transforms (see components/features/README.md); checked by mlops.features.
     transforms: list[dict[str, Any]] = Field(default_factory=list)
-    view_name: str = Field(default="features", pattern=r"^[a-z][a-z0-9_]{0,59}$")
+    # The feature store view this problem's features are written to. Empty: the problem's name
+    # (PipelineConfig.feature_view), so two problems in one project never share a view by default.
+    view_name: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,59})?$")
 
     @model_validator(mode="after")
     def _some_features(self) -> FeaturesConfig:
@@ -135,6 +137,10 @@ class PipelineConfig(_Section):
             )
         except FeatureError as error:
             raise ValueError(str(error)) from None
+
+    def feature_view(self) -> str:
+        """`features.view_name`, or by default the problem's name as a view name (`-` becomes `_`)."""
+        return self.features.view_name or self.name.replace("-", "_")[:60]
 
     def resources_for(self, step: str) -> StepResources:
         return self.resources.get(step, StepResources())

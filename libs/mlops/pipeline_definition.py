@@ -49,6 +49,9 @@ class PipelineDefinition(Generic[ConfigT]):
     parameters: Callable[[ConfigT, Stores], dict[str, Any]]  # the run's parameter values
     build: Callable[[ConfigT, Mapping[str, str]], Callable[..., Any]]  # the KFP pipeline, steps bound to images
     preflight: Callable[[ConfigT], object]  # raises PreflightError before anything runs
+    # Checks of the run's final parameters (the config's, after `--set` overrides, with the
+    # environment's store URIs), also before anything runs; raises PreflightError. None: no checks.
+    preflight_parameters: Callable[[ConfigT, Mapping[str, Any]], object] | None = None
     # Images the steps reference that Pants does not build (e.g. a model server), with defaults.
     external_images: Mapping[str, str] = field(default_factory=dict)
 

@@ -20,6 +20,7 @@ from mlops.pipeline_definition import PipelineDefinition, Step, Stores
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
 from train.component import build_component as train_component
+from training.config_checks import check_parameters
 from training.preflight import check_source
 from validate.component import build_component as validate_component
 
@@ -35,7 +36,9 @@ STEPS = (
     # inputs: never cached.
     Step("champion", "register", cacheable=False),
     Step("register", "register", cacheable=False, transient=True),
-    Step("notify", "notify"),
+    # The exit handler reports how the run ended, which is not among its inputs: a cached result
+    # would replay an old report and send no notification. Never cached.
+    Step("notify", "notify", cacheable=False),
 )
 _STEPS = {step.name: step for step in STEPS}
 # The container Vertex AI serves registered models with (a model server, not built here).
@@ -68,7 +71,7 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
             "transforms": config.features.transforms,
         },
         "feature_transforms": config.features.transforms,  # the same, for the model bundle
-        "feature_view": config.features.view_name,
+        "feature_view": config.feature_view(),
         "feature_store_uri": stores.feature_store_uri,
         "numeric_features": config.features.numeric,
         "categorical_features": config.features.categorical,
@@ -138,7 +141,11 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
         git_commit: str,
     ) -> None:
         exit_task = notify_op(pipeline_name=run_name(config), webhook_url=webhook_url)
+        # The exit task is not `configure`d (no resources or retries from the config), but its
+        # caching follows its declared Step like every other task's.
         exit_task.set_display_name("notify")
+        if not _STEPS["notify"].cacheable:
+            exit_task.set_caching_options(False)
         with dsl.ExitHandler(exit_task, name="training-steps"):
             ingest_task = configure(
                 ingest_op(
@@ -162,6 +169,8 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
                     test_data=splits["test_data"],
                     schema_uri=schema_uri,
                     max_violation_rate=max_violation_rate,
+                    target=target,
+                    problem_type=problem_type,
                 ),
                 "validate",
             )
@@ -236,5 +245,6 @@ DEFINITION = PipelineDefinition(
     parameters=pipeline_parameters,
     build=build_pipeline,
     preflight=check_source,
+    preflight_parameters=check_parameters,
     external_images=EXTERNAL_IMAGES,
 )

@@ -24,7 +24,8 @@ from mlops.scoring import score
 
 # Relative imports: ruff sorts them the same whether or not it sees this folder as a package.
 from .data import DataError, fingerprint, read_split
-from .estimators import HyperparameterError, build_pipeline, fit_parameters, normalize_hyperparameters
+from .estimators import build_pipeline, fit_parameters
+from .hyperparameters import HyperparameterError, normalize_hyperparameters
 
 
 class TrainError(Exception):

@@ -19,17 +19,15 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 
 from mlops.model_bundle import categorical_as_text
 
-N_JOBS = 2  # the machines this runs on have 2 cores; more threads only add contention
+from .cpus import available_cpus
+from .hyperparameters import normalize_hyperparameters
+
 # LightGBM's OpenMP threads spin while waiting: on a busy 2-core machine one thread was 5-30x faster
-# than two on 3k-100k rows. Override with the n_jobs hyperparameter on a dedicated machine.
-LIGHTGBM_N_JOBS = 1
+# than two on 3k-100k rows. So LightGBM takes one thread up to this many CPUs, and all of them above.
+# The n_jobs hyperparameter overrides either choice.
+LIGHTGBM_SINGLE_THREAD_UP_TO = 2
 MISSING_CATEGORY = "__missing__"
 
-# Hyperparameters that are integers: KFP hands numbers inside a dict parameter over as floats.
-_INTEGER_PARAMETERS = {
-    "n_estimators", "num_leaves", "max_depth", "min_child_samples", "subsample_for_bin", "subsample_freq",
-    "max_iter", "min_samples_leaf", "min_samples_split", "max_leaf_nodes", "n_jobs", "verbose",
-}  # fmt: skip
 _ESTIMATORS: dict[tuple[str, str], Any] = {
     ("lightgbm", "classification"): lightgbm.LGBMClassifier,
     ("lightgbm", "regression"): lightgbm.LGBMRegressor,
@@ -40,49 +38,26 @@ _ESTIMATORS: dict[tuple[str, str], Any] = {
 }
 
 
-class HyperparameterError(ValueError):
-    """An unknown hyperparameter name or a value of the wrong kind; the message lists the valid names."""
-
-
 def _defaults(model_type: str, seed: int) -> dict[str, Any]:
+    """Our estimator defaults; thread counts from the CPUs this step has (train.cpus), read now."""
     if model_type == "lightgbm":
+        cpus = available_cpus()
         # deterministic + force_row_wise: identical models for identical data and seed.
         return {
             "random_state": seed,
-            "n_jobs": LIGHTGBM_N_JOBS,
+            "n_jobs": 1 if cpus <= LIGHTGBM_SINGLE_THREAD_UP_TO else cpus,
             "verbose": -1,
             "deterministic": True,
             "force_row_wise": True,
         }
     if model_type == "random_forest":
-        return {"random_state": seed, "n_jobs": N_JOBS}
+        return {"random_state": seed, "n_jobs": available_cpus()}
     return {"random_state": seed, "max_iter": 1000} if model_type == "linear" else {}
 
 
-def valid_hyperparameters(model_type: str, problem_type: str) -> list[str]:
-    """The hyperparameter names `model_type` accepts for `problem_type` (the seed is set separately)."""
-    names = set(_ESTIMATORS[model_type, problem_type]().get_params()) - {"random_state"}
-    return sorted(names)
-
-
-def normalize_hyperparameters(model_type: str, problem_type: str, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Check names against the estimator and turn integer-valued floats back into ints where an int is meant."""
-    valid = valid_hyperparameters(model_type, problem_type)
-    unknown = sorted(set(hyperparameters) - set(valid))
-    if unknown:
-        raise HyperparameterError(
-            f"unknown {model_type} hyperparameter(s) {unknown} for {problem_type}"
-            + ("; set the seed with `seed`, not random_state" if "random_state" in unknown else "")
-            + f"; valid names are: {', '.join(valid)}"
-        )
-    result: dict[str, Any] = {}
-    for name, value in hyperparameters.items():
-        if name in _INTEGER_PARAMETERS and isinstance(value, float):
-            if not value.is_integer():
-                raise HyperparameterError(f"hyperparameter {name!r} must be an integer, got {value}")
-            value = int(value)
-        result[name] = value
-    return result
+def estimator_parameters(model_type: str, problem_type: str) -> list[str]:
+    """The names the estimator itself accepts, minus random_state: what train.hyperparameters must list."""
+    return sorted(set(_ESTIMATORS[model_type, problem_type]().get_params()) - {"random_state"})
 
 
 def make_estimator(model_type: str, problem_type: str, hyperparameters: Mapping[str, Any], seed: int) -> Any:

@@ -18,6 +18,7 @@ from mlops.logs import configure_logging
 from validate.core import Thresholds, raise_on_failure, render_html, render_markdown, validate_table
 from validate.errors import ValidateError
 from validate.schema import infer_schema, load_schema, save_schema
+from validate.target import TargetRule
 
 log = logging.getLogger("validate")
 
@@ -30,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--infer-schema-to", metavar="FILE", help="infer a schema from DATA and write it here")
     parser.add_argument("--report", help="write the violation report here: .md (Markdown) or .html")
     parser.add_argument("--max-violation-rate", type=float, default=0.0, metavar="R", help="0 (default) to 1")
+    parser.add_argument("--target", default="", help="label column: must have no nulls (and fit --problem-type)")
+    parser.add_argument("--problem-type", choices=("classification", "regression"), help="what --target must fit")
+    parser.add_argument("--min-class-rows", type=int, default=1, metavar="N", help="classification: rows per class")
     parser.add_argument("--log-format", choices=("json", "text"), default="json")
     return parser
 
@@ -48,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             schema = infer_schema(args.data)
             save_schema(schema, args.infer_schema_to)
-        report = validate_table(args.data, schema, thresholds)
+        target = TargetRule(args.target, args.problem_type or "", args.min_class_rows) if args.target else None
+        report = validate_table(args.data, schema, thresholds, target=target)
         if args.report:
             render = render_html if report_format == ".html" else render_markdown
             storage.write_text(args.report, render(report, schema, schema_source=args.schema))

@@ -18,6 +18,8 @@ def validate(
     report: Output[Markdown],
     schema_uri: str = "",
     max_violation_rate: float = 0.0,
+    target: str = "",
+    problem_type: str = "",
 ) -> int:
     """Check the train/valid/test splits against a schema; fail with every violation named.
 
@@ -32,6 +34,10 @@ def validate(
         max_violation_rate: null-rate, range and category violations fail when they concern more
             than this share of a split's rows (0: any violation fails). Empty splits, missing
             required columns and wrong types always fail.
+        target: the label column. Given, every split must have a label in every row (whatever the
+            schema and threshold), and the train split at least 2 classes with 5 rows each for
+            classification. Empty: no label checks (the step's old behaviour).
+        problem_type: "classification" or "regression" (a number); empty: only the null check.
 
     Returns:
         The number of rows validated, over all three splits.
@@ -44,7 +50,13 @@ def validate(
 
     datasets = {"train": train_data.path, "valid": valid_data.path, "test": test_data.path}
     result = validate_splits(
-        datasets, schema.path, report.path, schema_uri=schema_uri or None, thresholds=Thresholds(max_violation_rate)
+        datasets,
+        schema.path,
+        report.path,
+        schema_uri=schema_uri or None,
+        thresholds=Thresholds(max_violation_rate),
+        target=target,
+        problem_type=problem_type,
     )
     schema.metadata.update({"format": "json", "columns": len(result.schema.columns), "source": result.schema_source})
     warnings = sum(len(r.warnings) for r in result.reports)

@@ -25,6 +25,7 @@ from validate.errors import DataValidationError, ValidateError
 from validate.render import render_html, render_markdown
 from validate.report import ALWAYS_FAIL, ValidationReport, Violation, percent, plural, raise_on_failure
 from validate.schema import ColumnSpec, TableSchema
+from validate.target import TargetRule, target_violations
 
 EXAMPLES = 5  # bad values shown per violation
 
@@ -58,12 +59,18 @@ class Thresholds:
 
 
 def validate_table(
-    parquet_path: str, schema: TableSchema, thresholds: Thresholds | None = None, *, name: str | None = None
+    parquet_path: str,
+    schema: TableSchema,
+    thresholds: Thresholds | None = None,
+    *,
+    name: str | None = None,
+    target: TargetRule | None = None,
 ) -> ValidationReport:
     """Check the Parquet file at `parquet_path` against `schema`; violations are in the report.
 
     Raises ValidateError only when the file cannot be read; call `raise_on_failure([report])` to
     turn failing violations into a DataValidationError. `name` labels the table in messages.
+    `target`: also check the label column as train needs it (validate.target), whatever the schema.
     """
     thresholds = thresholds or Thresholds()
     violations: list[Violation] = []
@@ -83,6 +90,8 @@ def validate_table(
                 checkable[column] = spec
         if rows and checkable:
             violations += _value_violations(connection, parquet_path, checkable, rows)
+        if target is not None:
+            violations += target_violations(connection, parquet_path, types, target, rows)
     return ValidationReport(
         name=name or parquet_path,
         path=parquet_path,
@@ -101,7 +110,8 @@ def _judged(violation: Violation, thresholds: Thresholds) -> Violation:
 
 def _in_schema_order(violations: list[Violation], schema: TableSchema) -> list[Violation]:
     position = {column: index for index, column in enumerate(schema.columns)}
-    return sorted(violations, key=lambda violation: -1 if violation.column is None else position[violation.column])
+    last = len(position)  # a target check's column may be missing from a given schema: after the rest
+    return sorted(violations, key=lambda v: -1 if v.column is None else position.get(v.column, last))
 
 
 def _type_violation(
@@ -205,7 +215,14 @@ def _bounds(spec: ColumnSpec) -> str:
 
 
 def validate_tables(
-    paths: Mapping[str, str], schema: TableSchema, thresholds: Thresholds | None = None
+    paths: Mapping[str, str],
+    schema: TableSchema,
+    thresholds: Thresholds | None = None,
+    targets: Mapping[str, TargetRule] | None = None,
 ) -> list[ValidationReport]:
-    """Validate several tables (name -> path) against one schema; does not raise on violations."""
-    return [validate_table(path, schema, thresholds, name=name) for name, path in paths.items()]
+    """Validate several tables (name -> path) against one schema, and each named in `targets` (name ->
+    rule) for its label column; does not raise on violations."""
+    targets = targets or {}
+    return [
+        validate_table(path, schema, thresholds, name=name, target=targets.get(name)) for name, path in paths.items()
+    ]

@@ -8,9 +8,10 @@ from typing import Literal
 
 from validate.errors import DataValidationError
 
-Check = Literal["row_count", "missing_column", "type", "null_rate", "range", "categories"]
-# Checks that fail whatever the threshold: the table cannot be used as the schema describes it.
-ALWAYS_FAIL: tuple[Check, ...] = ("row_count", "missing_column", "type")
+Check = Literal["row_count", "missing_column", "type", "null_rate", "range", "categories", "target"]
+# Checks that fail whatever the threshold: the table cannot be used as the schema describes it, or
+# train cannot use its labels (validate.target).
+ALWAYS_FAIL: tuple[Check, ...] = ("row_count", "missing_column", "type", "target")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Violation:
             return f"{where}: null rate {self.observed} > {self.expected} ({plural(self.rows, 'row')})"
         if self.check == "range":
             return f"{where}: {plural(self.rows, 'value')} out of range {self.expected} (e.g. {examples})"
+        if self.check == "target":
+            return f"{where}: target {self.observed}, expected {self.expected}"
         return f"{where}: unknown categories {examples}"
 
 

@@ -74,12 +74,31 @@ class FeatureStore(Protocol):
         """Copy the latest feature row of every entity from the offline to the online store."""
         ...
 
+    def schema(self, feature_view: str) -> ViewSchema:
+        """The view's schema; FeatureStoreError if nothing was written to it yet."""
+        ...
+
 
 def check_view_name(name: str) -> str:
     """View names become folder, table and resource names: letters, digits and `_` only."""
     if not _VIEW_NAME.match(name):
         raise FeatureStoreError(f"feature view name {name!r} must be letters, digits and _ (max 63), not a digit first")
     return name
+
+
+def existing_view_schema(uri: str, feature_view: str) -> ViewSchema | None:
+    """The schema of `feature_view` in the store at `uri`, or None if nothing was written to it yet.
+
+    For checks before a run (a pipeline's preflight): a view's schema is fixed by its first write,
+    and a later write with other columns fails, so a config can be compared with it up front.
+    Raises FeatureStoreError for a bad URI or view name.
+    """
+    store = open_store(uri)
+    check_view_name(feature_view)  # a bad name is an error, not "no such view"
+    try:
+        return store.schema(feature_view)
+    except FeatureStoreError:
+        return None  # what both stores raise for a view nothing was written to
 
 
 def relation_of(connection: duckdb.DuckDBPyConnection, data: FeatureData) -> duckdb.DuckDBPyRelation:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mlops.feature_store import FeatureStoreError, open_store
+from mlops.feature_store import FeatureStoreError, existing_view_schema, open_store
 from mlops.feature_store.local import LocalFeatureStore
 from mlops.features import load_spec
 
@@ -156,3 +156,14 @@ def test_bad_input_is_named(store: LocalFeatureStore, tmp_path: Path) -> None:
     with pytest.raises(FeatureStoreError, match="'accounts' has not been materialized"):
         store.online_read("accounts", [1])
     assert not (tmp_path / "t.parquet").exists()
+
+
+def test_existing_view_schema_reads_a_written_view_and_none_for_a_new_one(tmp_path: Path) -> None:
+    uri = str(tmp_path / "store")
+    assert existing_view_schema(uri, "balances") is None  # nothing written: no store folder yet
+    LocalFeatureStore(uri).write("balances", feature_rows([(1, "2026-01-01", 5.0)]), SPEC)
+    schema = existing_view_schema(uri, "balances")
+    assert schema is not None and schema.entity_column == "customer" and list(schema.features) == ["balance"]
+    assert existing_view_schema(uri, "other") is None
+    with pytest.raises(FeatureStoreError, match="feature view name 'bad-name'"):
+        existing_view_schema(uri, "bad-name")

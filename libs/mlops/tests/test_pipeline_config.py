@@ -66,3 +66,11 @@ def test_listed_features_must_come_from_a_transform(tmp_path: Path) -> None:
     path = write_variant(tmp_path, {"features.numeric": ["tenure_months", "not_a_feature"]})
     with pytest.raises(ConfigError, match=r"features \['not_a_feature'\] are not produced by any transform"):
         load_pipeline_config(path)
+
+
+def test_the_feature_view_defaults_to_the_problem_name(tmp_path: Path) -> None:
+    # Two problems in one project must not share a view by default (its columns are fixed by its first write).
+    path = write_variant(tmp_path, {"features.view_name": None, "name": "churn-eu"})
+    assert load_pipeline_config(path).feature_view() == "churn_eu"
+    path = write_variant(tmp_path, {"features.view_name": "shared_view"})
+    assert load_pipeline_config(path).feature_view() == "shared_view"

@@ -59,3 +59,18 @@ def test_the_declared_steps_are_the_tasks_of_the_spec(tmp_path: Path) -> None:
         if not task["componentRef"]["name"].startswith(("comp-exit-handler", "comp-condition"))
     }
     assert names == {step.name for step in DEFINITION.steps}
+
+
+def test_caching_of_every_task_follows_its_declared_step(tmp_path: Path) -> None:
+    # The exit handler (notify) reports how the run ended: a cached notify sends nothing.
+    config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
+    spec_path = DEFINITION.compile(config, tmp_path / "t.yaml", DEFINITION.unbuilt_images())
+    spec = yaml.safe_load(spec_path.read_text())
+    tasks = {
+        task["taskInfo"]["name"]: task
+        for component in [spec["root"], *spec["components"].values()]
+        for task in component.get("dag", {}).get("tasks", {}).values()
+    }
+    cached = {step.name for step in DEFINITION.steps if tasks[step.name].get("cachingOptions", {}).get("enableCache")}
+    assert cached == {step.name for step in DEFINITION.steps if step.cacheable}
+    assert "notify" not in cached and not DEFINITION.step("notify").cacheable

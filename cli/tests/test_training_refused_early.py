@@ -1,0 +1,82 @@
+"""A config that a later step would refuse is refused by `mlops run` before any step writes anything.
+
+Each case would once have failed minutes into a run (in train, or in features on a view another
+problem wrote), after ingest had written splits; now preflight names the key and the value, with
+one line and no traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from mlops.feature_store.local import LocalFeatureStore
+from mlops.features import load_spec
+from mlops_cli.main import main
+from run_fixtures import PIPELINES  # pants: no-infer-dep
+
+
+def _written(root: Path) -> list[Path]:
+    """Everything a run wrote under the stores and the pipeline root (run logs excluded)."""
+    return [path for folder in ("data", "pipeline-root") for path in (root / folder).rglob("*") if path.is_file()]
+
+
+def _environment(root: Path) -> Path:
+    env = root / "local.yaml"
+    env.write_text(
+        "environment: local\n"
+        f"storage_root: {root / 'data'}\n"
+        f"metadata_dir: {root / 'metadata'}\n"
+        f"gcp: {{project_id: local-project, pipeline_root: {root / 'pipeline-root'}}}\n"
+    )
+    return env
+
+
+def test_an_unknown_hyperparameter_fails_before_any_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "churn.yaml"
+    text = (PIPELINES / "churn.yaml").read_text()
+    config.write_text(text.replace("num_leaves: 31}", "num_leaves: 31, n_trees: 100}"))
+    assert main(["--env", str(_environment(tmp_path)), "run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "model.params (hyperparameters): unknown lightgbm hyperparameter(s) ['n_trees']" in err
+    assert "Traceback" not in err
+    assert _written(tmp_path) == []
+
+
+def test_an_unknown_hyperparameter_given_with_set_is_refused_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = str(_environment(tmp_path))
+    argv = ["--env", env, "run", "--config", str(PIPELINES / "churn.yaml"), "--set", 'hyperparameters={"leaves": 3}']
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "unknown lightgbm hyperparameter(s) ['leaves']" in err and "Traceback" not in err
+    assert _written(tmp_path) == []
+
+
+def test_a_feature_view_another_problem_wrote_fails_before_any_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another problem's features are in the view "churn", which a churn config without
+    # features.view_name now defaults to.
+    store = tmp_path / "data" / "feature-store"
+    rows = pa.table({
+        "entity_id": [1, 2],
+        "event_timestamp": pa.array([datetime(2026, 1, 1)] * 2, pa.timestamp("us")),
+        "outdoor_temp_c": [1.5, 2.5],
+    })  # fmt: skip
+    spec = {"entity_column": "entity_id", "timestamp_column": "event_timestamp",
+            "transforms": [{"op": "passthrough", "name": "outdoor_temp_c", "column": "outdoor_temp_c"}]}  # fmt: skip
+    LocalFeatureStore(store).write("churn", rows, load_spec(spec))
+    before = sorted(_written(tmp_path))
+    config = tmp_path / "churn.yaml"
+    config.write_text((PIPELINES / "churn.yaml").read_text().replace("  view_name: churn_features\n", ""))
+
+    assert main(["--env", str(_environment(tmp_path)), "run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"features.view_name: feature view 'churn' in {store} holds features ['outdoor_temp_c']" in err
+    assert "(e.g. 'churn_v2')" in err and "Traceback" not in err and err.count("\n") == 1
+    assert sorted(_written(tmp_path)) == before

@@ -1,0 +1,69 @@
+"""Preflight checks of a training run's parameters against the components and the environment's stores.
+
+`preflight.py` checks the config against the data source; this module checks the run's final
+parameters (the config's values after any `--set` override): the hyperparameters against the
+names train accepts (through `train.api`, which imports no estimator library), and the feature
+view against what the feature store already holds under that name. Each fails before any step
+runs, so a run that would fail in train or features never writes a split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlops.feature_store import FeatureStoreError, existing_view_schema
+from mlops.features import FeatureError, load_spec
+from mlops.pipeline_config import PipelineConfig
+from mlops.pipeline_definition import PreflightError
+from train.api import HyperparameterError, check_hyperparameters
+
+
+def check_parameters(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
+    """The training pipeline's parameter preflight (mlops.pipeline_definition): every check below."""
+    check_model(config, parameters)
+    check_feature_view(config, parameters)
+
+
+def check_model(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
+    """Raise PreflightError if train would refuse the hyperparameters (unknown name, non-integer count)."""
+    try:
+        check_hyperparameters(parameters["model_type"], parameters["problem_type"], parameters["hyperparameters"])
+    except HyperparameterError as error:
+        raise PreflightError(f"{config.name}: model.params (hyperparameters): {error}") from None
+
+
+def check_feature_view(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
+    """Raise PreflightError if the feature view already holds other keys or features than this run writes.
+
+    A view's columns are fixed by its first write; the features step refuses a write with other
+    columns, but only after ingest and validate ran. Another problem writing to the same view (two
+    problems once shared the default `features`) is the usual cause. Column types are compared by
+    the features step only: they are known once the features are computed. Only a local store is
+    read here; reading a Vertex AI view's schema needs credentials and a BigQuery call.
+    """
+    uri, view = parameters["feature_store_uri"], parameters["feature_view"]
+    if "://" in uri:
+        return
+    try:
+        existing = existing_view_schema(uri, view)
+        spec = load_spec(parameters["feature_spec"], source="feature_spec")
+    except (FeatureStoreError, FeatureError) as error:
+        raise PreflightError(f"{config.name}: {error}") from None
+    if existing is None:
+        return
+    has = (existing.entity_column, existing.timestamp_column, sorted(existing.features))
+    wants = (spec.entity_column, spec.timestamp_column, sorted(spec.feature_names))
+    if has != wants:
+        raise PreflightError(
+            f"{config.name}: features.view_name: feature view {view!r} in {uri} holds features {has[2]} keyed by "
+            f"{has[0]!r}, {has[1]!r}, but this config writes {wants[2]} keyed by {wants[0]!r}, {wants[1]!r}; "
+            f"set features.view_name in the pipeline config to a view of its own (e.g. {_suggest(view)!r}), "
+            "or remove the old view if nothing needs it"
+        )
+
+
+def _suggest(view: str) -> str:
+    """A new view name next to `view`: `churn` -> `churn_v2`, `churn_v2` -> `churn_v3`."""
+    stem, _, number = view.rpartition("_v")
+    return f"{stem}_v{int(number) + 1}" if stem and number.isdigit() else f"{view[:56]}_v2"
