@@ -139,7 +139,7 @@ def test_a_failing_step_fails_the_run_registers_nothing_and_notifies(
     err = capsys.readouterr().err
     assert "[4] train: FAILED" in err
     # The failing step's own exception and where it was raised, not the exit handler's input.
-    assert "step train failed: train.core.TrainError: unknown lightgbm hyperparameter(s) ['leaves']" in err
-    assert re.search(r'^  File ".*/train/core\.py", line \d+, in normalized_hyperparameters$', err, re.M)
+    assert "step train failed: train.core.TrainError: fitting lightgbm on " in err
+    assert re.search(r'^  File ".*/train/core\.py", line \d+, in train_model$', err, re.M)
     assert f"full log: {record.links['log']} (from line " in err and "executor_input" not in err
     assert MetadataStore(settings.metadata_dir).get_run(record.run_id).status == "FAILED"
