@@ -53,8 +53,10 @@ def vertex_component(entry_module=None, runtime_files=None, overrides=None, **kw
             # As the base's unprivileged user, into its home: no build step runs as root.
             "RUN PEX_TOOLS=1 python3.11 /tmp/sources.pex venv --compile /home/app/sources",
             "FROM ${BASE_IMAGE}",
-            # Only the first-party code: the base's venv already holds every requirement.
-            "COPY --from=sources /home/app/sources/lib/python3.11/site-packages/ /opt/app/lib/python3.11/site-packages/",
+            # Only the first-party code: the base's venv already holds every requirement. Owned by
+            # root like the rest of /opt/app, so the unprivileged user cannot change the code it runs.
+            "COPY --from=sources --chown=0:0 /home/app/sources/lib/python3.11/site-packages/ "
+            "/opt/app/lib/python3.11/site-packages/",
             f'ENTRYPOINT ["python3", "-m", "{entry}"]',
         ],
         **kwargs,

@@ -16,6 +16,7 @@ from mlops import storage
 from mlops.config import Settings
 from mlops.images import ImagesError, built_images
 from mlops.lineage import Lineage, RegisteredVersion, lineage_of
+from mlops.logs import step_logging_env
 from mlops.metadata import MetadataError, MetadataStore
 from mlops.pipeline_definition import PipelineDefinition, Stores
 from mlops.runs import RunRecord, new_run_id, run_label, save_record
@@ -99,7 +100,9 @@ def run_pipeline(
     if runner == "vertex":
         from mlops_cli import vertex_runner
 
-        spec = definition.compile(config, Path(f"dist/pipelines/{record.run_id}.yaml"), images)
+        spec = definition.compile(
+            config, Path(f"dist/pipelines/{record.run_id}.yaml"), images, step_environment(settings)
+        )
         return vertex_runner.submit(
             spec, parameters, settings, record, enable_caching=enable_caching, wait=wait, credentials=credentials
         )
@@ -108,7 +111,7 @@ def run_pipeline(
 
     mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
     # Built before MLflow loads: kfp inspects every loaded module while it builds components.
-    pipeline = definition.build(config, images)
+    pipeline = definition.build(config, images, step_environment(settings))
     with ThreadPoolExecutor(max_workers=1) as background:
         # Opening the MLflow store takes seconds (imports, schema check); the steps run in
         # subprocesses, so this process is idle while they run.
@@ -180,7 +183,14 @@ def compile_spec(
     """The spec with the images Pants built and published to the environment's registry (as Vertex
     AI runs it), or with `use_built_images` False with placeholder references, to read."""
     runner = "vertex" if use_built_images else "local"
-    return definition.compile(config, output, step_images(definition, runner, settings, images_dir))
+    images = step_images(definition, runner, settings, images_dir)
+    return definition.compile(config, output, images, step_environment(settings))
+
+
+def step_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables every task gets: how the steps log (JSON on Vertex AI, per config)."""
+    logging = settings.logging
+    return step_logging_env(logging.level, logging.json_output, logging.labels)
 
 
 def list_runs(settings: Settings, limit: int) -> list[dict[str, Any]]:

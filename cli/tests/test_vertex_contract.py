@@ -21,6 +21,7 @@ from mlops.runs import RunRecord
 from mlops.testing.fake_vertex import FakeVertex
 from mlops_cli import report, vertex_runner
 from mlops_cli.commands import lineage as commands_lineage
+from mlops_cli.commands import step_environment
 from training.pipeline import DEFINITION, pipeline_parameters
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines" / "churn.yaml"
@@ -54,12 +55,12 @@ def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/roo
 def submitted(tmp_path: Path):
     config = load_pipeline_config(CONFIG)
     images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*DEFINITION.components, "serving")}
-    spec = DEFINITION.compile(config, tmp_path / "training.yaml", images)
     parameters = pipeline_parameters(
         config, Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
     )
     with FakeVertex() as fake, mock.patch(NO_BUCKET_CHECK):
         settings = settings_for(fake)
+        spec = DEFINITION.compile(config, tmp_path / "training.yaml", images, step_environment(settings))
         record = RunRecord("churn-training-20261125-120000-000001", "churn-training", "vertex", "dev")
         credentials = AnonymousCredentials()
         vertex_runner.submit(spec, parameters, settings, record, credentials=credentials, wait=True, poll_seconds=0.01)
@@ -79,6 +80,10 @@ def test_request_carries_images_parameters_root_service_account_and_caching(subm
     assert sent["hyperparameters"] == parameters["hyperparameters"]
     executors = body["pipelineSpec"]["deploymentSpec"]["executors"].values()
     assert {e["container"]["image"] for e in executors} == {images[name] for name in DEFINITION.components}
+    # Every step logs Cloud Logging JSON on Vertex AI (the dev settings' default), labelled by the step.
+    for executor in executors:
+        env = {item["name"]: item["value"] for item in executor["container"]["env"]}
+        assert env["MLOPS_LOG_FORMAT"] == "json" and env["MLOPS_LOG_LEVEL"] == "INFO"
     spec = body["pipelineSpec"]
     dags = [spec["root"]["dag"], *(component.get("dag", {}) for component in spec["components"].values())]
     tasks = {task["taskInfo"]["name"]: task for dag in dags for task in dag.get("tasks", {}).values()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -60,3 +61,35 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+# How a pipeline step logs: set as environment variables on every task when the pipeline is
+# compiled (from the environment's `logging` settings), read by the step when it starts.
+STEP_LOG_FORMAT, STEP_LOG_LEVEL, STEP_LOG_LABELS = "MLOPS_LOG_FORMAT", "MLOPS_LOG_LEVEL", "MLOPS_LOG_LABELS"
+
+
+def step_logging_env(level: str, json_output: bool, labels: Mapping[str, str]) -> dict[str, str]:
+    """The task environment that makes `configure_step_logging` log as the settings say."""
+    return {
+        STEP_LOG_FORMAT: "json" if json_output else "text",
+        STEP_LOG_LEVEL: level,
+        STEP_LOG_LABELS: json.dumps(dict(labels), sort_keys=True),
+    }
+
+
+def configure_step_logging(component: str, environ: Mapping[str, str] | None = None) -> None:
+    """Configure logging inside a pipeline step from the variables `step_logging_env` set on its task:
+    Cloud Logging JSON where the environment asks for it (on Vertex AI), plain text otherwise.
+
+    Read when the step starts, never at import: the same image serves every environment.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        labels = json.loads(env.get(STEP_LOG_LABELS) or "{}")
+    except ValueError:
+        labels = {}
+    labels = {str(key): str(value) for key, value in labels.items()} if isinstance(labels, dict) else {}
+    level = env.get(STEP_LOG_LEVEL, "INFO")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        level = "INFO"
+    configure_logging(level, json_output=env.get(STEP_LOG_FORMAT) == "json", labels={**labels, "component": component})

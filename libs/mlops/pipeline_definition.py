@@ -47,7 +47,9 @@ class PipelineDefinition(Generic[ConfigT]):
     steps: tuple[Step, ...]  # in the order a successful run executes them
     run_name: Callable[[ConfigT], str]  # the KFP pipeline name of a config: run ids and experiments
     parameters: Callable[[ConfigT, Stores], dict[str, Any]]  # the run's parameter values
-    build: Callable[[ConfigT, Mapping[str, str]], Callable[..., Any]]  # the KFP pipeline, steps bound to images
+    # The KFP pipeline for a config, steps bound to images (component -> reference), every task given
+    # the environment variables in the third argument (e.g. how to log: mlops.logs.step_logging_env).
+    build: Callable[[ConfigT, Mapping[str, str], Mapping[str, str]], Callable[..., Any]]
     preflight: Callable[[ConfigT], object]  # raises PreflightError before anything runs
     # Checks of the run's final parameters (the config's, after `--set` overrides, with the
     # environment's store URIs), also before anything runs; raises PreflightError. None: no checks.
@@ -74,10 +76,13 @@ class PipelineDefinition(Generic[ConfigT]):
         """The components that `built` (component -> image reference) has no image for."""
         return [name for name in self.components if name not in built]
 
-    def compile(self, config: ConfigT, output: Path, images: Mapping[str, str]) -> Path:
-        """Compile the pipeline for `config`, steps bound to `images`, to a spec file (YAML) at `output`."""
+    def compile(
+        self, config: ConfigT, output: Path, images: Mapping[str, str], step_env: Mapping[str, str] | None = None
+    ) -> Path:
+        """Compile the pipeline for `config`, steps bound to `images` and given `step_env`, to a spec
+        file (YAML) at `output`."""
         from kfp import compiler  # imported here: only compiling needs it
 
         output.parent.mkdir(parents=True, exist_ok=True)
-        compiler.Compiler().compile(self.build(config, images), str(output))
+        compiler.Compiler().compile(self.build(config, images, step_env or {}), str(output))
         return output

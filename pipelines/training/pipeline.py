@@ -88,9 +88,12 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
     }
 
 
-def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callable[..., Any]:
+def build_pipeline(
+    config: PipelineConfig, images: Mapping[str, str], step_env: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
     """The KFP pipeline function for `config`, with every step bound to its image in `images`
-    (component name -> reference; DEFINITION.unbuilt_images() where images are not used)."""
+    (component name -> reference; DEFINITION.unbuilt_images() where images are not used), and every
+    task given the environment variables `step_env` (how steps log: mlops.logs.step_logging_env)."""
     ingest_op = ingest_component(images["ingest"])
     validate_op = validate_component(images["validate"])
     features_op = features_component(images["features"])
@@ -99,7 +102,13 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
     champion_op, register_op = register_components(images["register"])
     notify_op = notify_component(images["notify"])
 
+    def with_env(task: dsl.PipelineTask) -> dsl.PipelineTask:
+        for name, value in (step_env or {}).items():
+            task.set_env_variable(name, value)
+        return task
+
     def configure(task: dsl.PipelineTask, step: str) -> dsl.PipelineTask:
+        with_env(task)
         resources = config.resources_for(step)
         task.set_display_name(step).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
         if _STEPS[step].transient and resources.retries:
@@ -143,7 +152,7 @@ def build_pipeline(config: PipelineConfig, images: Mapping[str, str]) -> Callabl
         exit_task = notify_op(pipeline_name=run_name(config), webhook_url=webhook_url)
         # The exit task is not `configure`d (no resources or retries from the config), but its
         # caching follows its declared Step like every other task's.
-        exit_task.set_display_name("notify")
+        with_env(exit_task).set_display_name("notify")
         if not _STEPS["notify"].cacheable:
             exit_task.set_caching_options(False)
         with dsl.ExitHandler(exit_task, name="training-steps"):

@@ -34,7 +34,9 @@ def evaluate(
     """
     from evaluate.core import evaluate_model, write_json
     from evaluate.report import write_report
+    from mlops.logs import configure_step_logging
 
+    configure_step_logging("evaluate")
     result = evaluate_model(model.path, test_data.path)
     for name, value in result.metrics.items():
         metrics.log_metric(name, value)

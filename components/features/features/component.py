@@ -38,7 +38,9 @@ def features(
     """
     from features.core import build_features
     from mlops.feature_store import open_store
+    from mlops.logs import configure_step_logging
 
+    configure_step_logging("features")
     inputs = {"train": train_data, "valid": valid_data, "test": test_data}
     outputs = {"train": train_features, "valid": valid_features, "test": test_features}
     result = build_features(

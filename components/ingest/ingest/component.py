@@ -44,7 +44,9 @@ def ingest(
     """
     from ingest.core import IngestError, SplitSpec, ingest_to_parquet
     from ingest.csv_files import CsvError, CsvOptions
+    from mlops.logs import configure_step_logging
 
+    configure_step_logging("ingest")
     spec = SplitSpec(
         split_method,  # type: ignore[arg-type]  # a KFP parameter is a plain str; validate() checks it
         train_fraction,

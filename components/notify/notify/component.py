@@ -16,8 +16,10 @@ def notify(pipeline_name: str, status: dsl.PipelineTaskFinalStatus, webhook_url:
     Returns:
         The run's final state (SUCCEEDED, FAILED, ...).
     """
+    from mlops.logs import configure_step_logging
     from notify.core import outcome_from_status, send
 
+    configure_step_logging("notify")
     outcome = outcome_from_status(
         pipeline_name,
         {

@@ -37,8 +37,10 @@ def champion_challenger(
     Returns:
         True if the challenger should be registered as the new default.
     """
+    from mlops.logs import configure_step_logging
     from register.steps import run_champion_challenger
 
+    configure_step_logging("champion")
     result = run_champion_challenger(
         model.path, test_data.path, evaluation.path, registry_uri, model_name, metric, margin
     )
@@ -73,8 +75,10 @@ def register(
     Returns:
         The new version ("1", "2", ...), or "" if nothing was registered.
     """
+    from mlops.logs import configure_step_logging
     from register.steps import run_register
 
+    configure_step_logging("register")
     record = run_register(
         model.path,
         model.uri,

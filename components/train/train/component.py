@@ -44,8 +44,10 @@ def train(
     Returns:
         The primary validation metric: AUC (classification) or RMSE (regression).
     """
+    from mlops.logs import configure_step_logging
     from train.core import TrainSpec, save_model, train_model
 
+    configure_step_logging("train")
     spec = TrainSpec(
         target=target,
         problem_type=problem_type,

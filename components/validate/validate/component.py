@@ -45,9 +45,11 @@ def validate(
     Raises:
         DataValidationError: one message naming every failing split, column and value.
     """
+    from mlops.logs import configure_step_logging
     from validate.core import Thresholds
     from validate.splits import validate_splits
 
+    configure_step_logging("validate")
     datasets = {"train": train_data.path, "valid": valid_data.path, "test": test_data.path}
     result = validate_splits(
         datasets,

@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 from kfp import components
 
+from mlops.logs import step_logging_env
 from mlops.pipeline_config import load_pipeline_config
 from mlops.pipeline_definition import Stores
 from training.pipeline import DEFINITION, pipeline_parameters
@@ -74,3 +75,16 @@ def test_caching_of_every_task_follows_its_declared_step(tmp_path: Path) -> None
     cached = {step.name for step in DEFINITION.steps if tasks[step.name].get("cachingOptions", {}).get("enableCache")}
     assert cached == {step.name for step in DEFINITION.steps if step.cacheable}
     assert "notify" not in cached and not DEFINITION.step("notify").cacheable
+
+
+def test_every_task_gets_the_step_environment(tmp_path: Path) -> None:
+    # How steps log on Vertex AI is decided when the spec is compiled, for every task (exit handler
+    # included), from the environment's settings.
+    config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
+    step_env = step_logging_env("INFO", json_output=True, labels={"env": "dev"})
+    spec_path = DEFINITION.compile(config, tmp_path / "t.yaml", DEFINITION.unbuilt_images(), step_env)
+    executors = yaml.safe_load(spec_path.read_text())["deploymentSpec"]["executors"]
+    assert len(executors) == len(DEFINITION.steps)
+    for executor in executors.values():
+        env = {item["name"]: item["value"] for item in executor["container"].get("env", [])}
+        assert env == step_env
