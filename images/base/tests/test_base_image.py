@@ -30,3 +30,8 @@ def test_the_requirements_pex_is_not_left_in_the_image() -> None:
 
 def test_base_image_stays_within_its_recorded_size() -> None:
     assert_within_recorded_size("base", base_image())
+
+
+def test_the_unprivileged_user_cannot_change_the_installed_code() -> None:
+    probe = "touch /opt/app/lib/python3.11/site-packages/probe 2>/dev/null && echo writable || echo read-only"
+    assert run_image(base_image(), entrypoint=["sh", "-c", probe]).strip() == "read-only"
