@@ -129,7 +129,10 @@ def _source_view(
         raise IngestError(str(error)) from None
     except duckdb.Error as error:
         raise IngestError(f"{source_uri}: cannot read source: {str(error).splitlines()[0]}") from None
-    (count,) = connection.execute("SELECT count(*) FROM source_rows").fetchone() or (0,)
+    # A CSV file was counted while it was checked for bad rows: no second scan.
+    count = source.rows
+    if count is None:
+        (count,) = connection.execute("SELECT count(*) FROM source_rows").fetchone() or (0,)
     if count == 0:
         raise IngestError(f"{source_uri}: source table is empty (0 rows)")
     return "source_rows", source.skipped_rows

@@ -66,16 +66,22 @@ def csv_relation(uri: str, options: CsvOptions) -> str:
     return f"read_csv({', '.join(arguments)})"
 
 
-def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, options: CsvOptions) -> int:
-    """Scan the whole file once; raise CsvError on bad rows (or return how many were skipped)."""
+@dataclass(frozen=True)
+class CsvScan:
+    rows: int  # rows read (bad rows skipped)
+    skipped_rows: int  # bad rows dropped (bad_rows: skip)
+
+
+def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, options: CsvOptions) -> CsvScan:
+    """Scan the whole file once; raise CsvError on bad rows, or return the rows read and skipped."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
     if len(columns) == 1 and any(hint in columns[0] for hint in _DELIMITER_HINTS):
         raise CsvError(
             f"{uri}: read as one column named {columns[0]!r}: the delimiter was not detected; "
             "set data.csv.delimiter in the config"
         )
-    # fetchall: the rejects table is written only once the scan has run to its end.
-    connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+    # fetchall: the rejects table is written only once the result has been read to its end.
+    ((rows,),) = connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
     # A glob or folder reads many files: the rejects name the file as well as the line.
     rejects = connection.execute(
         f"SELECT s.file_path, e.line, e.csv_line, e.error_message, e.column_name "
@@ -83,7 +89,7 @@ def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, op
     ).fetchall()
     lines = sorted({(row[0], row[1]) for row in rejects})
     if not lines or options.bad_rows == "skip":
-        return len(lines)
+        return CsvScan(int(rows), len(lines))
     path, line, text, message, column = rejects[0]
     where = uri if path == uri else f"{uri}: {path}"
     raise CsvError(

@@ -32,6 +32,7 @@ class SourceError(Exception):
 class Source:
     relation: str  # a SQL table expression
     skipped_rows: int = 0  # CSV rows dropped as unparsable (data.csv.bad_rows: skip)
+    rows: int | None = None  # known already when a CSV file was scanned for bad rows
 
 
 def open_source(
@@ -59,9 +60,10 @@ def open_source(
     if not relation.startswith("read_csv("):
         return Source(relation)
     try:
-        return Source(relation, check_csv(connection, uri, relation, options))
+        scan = check_csv(connection, uri, relation, options)
     except CsvError as error:
         raise SourceError(str(error)) from None
+    return Source(relation, scan.skipped_rows, scan.rows)
 
 
 def sample_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
