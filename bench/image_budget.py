@@ -22,11 +22,10 @@ from pathlib import Path
 
 import docker
 
-from mlops.images import ImagesError, built_images, content_hash_image
+from mlops.images import RECORDED_SIZES as RECORDED
+from mlops.images import SOURCE_LAYER_BUDGET, ImagesError, built_images, content_hash_image
 
 PULL_BUDGET = 1_500_000_000
-SOURCE_LAYER_BUDGET = 5_000_000
-RECORDED = Path("images/recorded-sizes.json")
 
 
 def built(dist: Path) -> dict[str, str]:

@@ -12,6 +12,10 @@ from pathlib import Path
 
 INFO_FILE = "image.docker-info.json"
 HASH_TEMPLATE = "{pants.hash}"
+# Image size budgets (docs/benchmarks.md): what a component's own code may add to the base image, and
+# each image's size when last recorded (`./pants run bench:images -- --record`).
+SOURCE_LAYER_BUDGET = 5_000_000
+RECORDED_SIZES = Path("images/recorded-sizes.json")
 
 
 class ImagesError(Exception):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 
-from mlops.images import INFO_FILE, content_hash_image
+from mlops.images import INFO_FILE, RECORDED_SIZES, SOURCE_LAYER_BUDGET, content_hash_image
 
 
 def built_image(component: str) -> str:
@@ -45,9 +45,7 @@ def image_user(image: str) -> str:
     return run_image(image, entrypoint=["id", "-u"]).strip()
 
 
-RECORDED_SIZES = Path("images/recorded-sizes.json")
 ALLOWED_GROWTH = 0.10
-SOURCE_LAYER_BUDGET = 5_000_000  # what a component may add to the base (docs/benchmarks.md)
 
 
 def assert_within_recorded_size(name: str, image: str) -> None:
