@@ -1,0 +1,2 @@
+"""BatchPredict component: scores a trained model bundle on a dataset (scaffolded: replace this line
+with what the step does)."""
