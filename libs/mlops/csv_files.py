@@ -1,5 +1,7 @@
 """Reading CSV files with the options a config gives, and refusing rows DuckDB cannot parse.
 
+Shared by the steps that read tables (ingest, batch prediction), through mlops.file_tables.
+
 DuckDB's sniffer guesses the delimiter, header and types from a sample. A file with one malformed
 row can make it guess wrong silently (one column named `a,b,c`), so every CSV is read with
 `store_rejects`: DuckDB keeps going past a bad row and records its line, and the whole file is
