@@ -1,2 +1,1 @@
-"""BatchPredict component: scores a trained model bundle on a dataset (scaffolded: replace this line
-with what the step does)."""
+"""Batch prediction component: a table (CSV/Parquet, local or gs://) scored by a registered model, in chunks."""

@@ -1,25 +1,27 @@
-"""The component's real image, built by Pants for this test: it loads a LightGBM bundle (so the
-OpenMP runtime is there) and runs the step, as non-root."""
+"""The component's real image, built by Pants for this test: it predicts with a registered LightGBM
+bundle (so the OpenMP runtime is there), as non-root."""
 
 import json
 from pathlib import Path
 
 from mlops.model_bundle import save_bundle
+from mlops.registry import open_registry
 from mlops.testing import docker_images
 from mlops.testing.bundles import fit_bundle, write_splits
 
 
-def test_image_runs_the_step_on_a_lightgbm_bundle_as_a_non_root_user(tmp_path: Path) -> None:
+def test_image_predicts_with_a_registered_lightgbm_model_as_a_non_root_user(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     data.chmod(0o777)  # the container's user owns nothing on the host
-    splits = write_splits(data, "churn", {"train": (300, 1), "test": (100, 2)})
+    splits = write_splits(data, "churn", {"train": (300, 1), "rows": (100, 2)})
     save_bundle(fit_bundle("churn", splits["train"], "lightgbm"), str(data / "model"))
+    open_registry(str(data / "registry")).register("churn", str(data / "model"), metrics={"auc": 0.7})
     image = docker_images.built_image("batch_predict")
-    command = ["/data/model", "/data/churn-test.parquet", "/data/result.json", "--log-format", "text"]
+    command = ["/data/churn-rows.parquet", "/data/registry", "churn", "/data/out/p.parquet", "--log-format", "text"]
     output = docker_images.run_image(image, command, volumes={str(data): "/data"})
     assert json.loads(output.strip().splitlines()[-1])["rows"] == 100
-    assert json.loads((data / "result.json").read_text())["primary_metric"] == "auc"
+    assert (data / "out" / "p.parquet").exists()
     assert docker_images.image_user(image) != "0"
     # The code the step runs is root's: the unprivileged user cannot change it.
     package = "/opt/app/lib/python3.11/site-packages/batch_predict"
