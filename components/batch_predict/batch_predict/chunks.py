@@ -26,6 +26,10 @@ PROBABILITY_PREFIX = "probability_"
 _NO_ENTITY, _NO_TIMESTAMP = "__batch_predict_no_entity__", "__batch_predict_no_timestamp__"
 _NUMERIC_OPS = {"log1p", "ratio", "bucketize", "clip"}
 _TIME_OPS = {"hour_of_day", "day_of_week", "month"}
+# Classifiers whose predict() is the class of highest predict_proba() (LightGBM's calls predict_proba
+# and takes the argmax; scikit-learn's forest, logistic regression and dummy compute the same):
+# the label is taken from the probabilities, which saves a second pass over LightGBM's trees.
+_ARGMAX_CLASSIFIERS = {"LGBMClassifier", "RandomForestClassifier", "LogisticRegression", "DummyClassifier"}
 
 
 class ChunkError(Exception):
@@ -87,11 +91,16 @@ def predict_chunk(
         # A fitted sklearn Pipeline is transformed once for both outputs: exactly what its predict and
         # predict_proba do, without running the preprocessing (the slow part on categories) twice.
         transformed, estimator = estimator[:-1].transform(features), estimator[-1]
-    columns: dict[str, Any] = {PREDICTION: np.asarray(estimator.predict(transformed))}
-    if bundle.info.problem_type == "classification":
-        probabilities = np.asarray(estimator.predict_proba(transformed), dtype=float)
-        for index, name in enumerate(prediction_columns(bundle.info)[1:]):
-            columns[name] = probabilities[:, index]
+    if bundle.info.problem_type != "classification":
+        return pa.table({PREDICTION: np.asarray(estimator.predict(transformed))})
+    probabilities = np.asarray(estimator.predict_proba(transformed), dtype=float)
+    if type(estimator).__name__ in _ARGMAX_CLASSIFIERS:
+        labels = np.asarray(estimator.classes_)[np.argmax(probabilities, axis=1)]
+    else:
+        labels = np.asarray(estimator.predict(transformed))
+    columns: dict[str, Any] = {PREDICTION: labels}
+    for index, name in enumerate(prediction_columns(bundle.info)[1:]):
+        columns[name] = probabilities[:, index]
     return pa.table(columns)
 
 

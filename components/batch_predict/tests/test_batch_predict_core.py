@@ -39,6 +39,7 @@ def test_a_named_version_predicts_instead_of_the_default(registered: Registered,
     written, rows = pd.read_parquet(out), pd.read_parquet(registered.rows_uri)
     assert result.model_version == "1" and written.columns[0] == "prediction"  # no key columns asked for
     np.testing.assert_allclose(written["probability_1"], predict_proba(registered.bundles["1"], rows)[:, 1])
+    assert (written["prediction"].to_numpy() == predict(registered.bundles["1"], rows)).all()
 
 
 def test_the_bundles_declared_transforms_are_applied_to_the_raw_rows(registered: Registered, tmp_path: Path) -> None:
