@@ -55,8 +55,9 @@ class PredictionWriter:
         rows = predictions.num_rows
         columns = {name: keys.column(name) for name in keys.schema.names}
         columns.update({name: predictions.column(name) for name in predictions.column_names})
-        columns[MODEL_VERSION] = pa.array([version] * rows, pa.string())
-        columns[PREDICTED_AT] = pa.array([at] * rows, pa.timestamp("us", tz="UTC"))
+        # pa.repeat: one value for every row without a Python object per row.
+        columns[MODEL_VERSION] = pa.repeat(pa.scalar(version, pa.string()), rows)
+        columns[PREDICTED_AT] = pa.repeat(pa.scalar(at, pa.timestamp("us", tz="UTC")), rows)
         table = pa.table(columns)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._stream, table.schema)
