@@ -1,3 +1,5 @@
+"""`python -m serve`: the image's entry point (see serve.cli)."""
+
 import sys
 
 from serve.cli import main
