@@ -1,7 +1,7 @@
 """The image's entry point, `python -m serve`: check the model bundle, then serve it with uvicorn.
 
 Configured only through the environment (serve.api names the variables), as Vertex AI starts it.
-A bad setting or a missing, unreadable or tampered bundle stops it before it listens, with one
+A bad setting or a missing, unreadable, tampered or unloadable bundle stops it before it listens, with one
 line naming the variable or folder and exit status 2. SIGTERM stops it gracefully: no new
 connections, in-flight requests finish, the request log is written, exit status 0.
 """
@@ -18,6 +18,7 @@ import uvicorn
 
 from mlops.logs import STEP_LOG_FORMAT, configure_logging
 from mlops.model_bundle import BundleError
+from mlops.predictor import Predictor
 from serve.app import BUNDLE_DIR_ENV, READY_DIR_ENV
 from serve.bundle import prepare_bundle
 from serve.settings import Settings, SettingsError, read_settings
@@ -34,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(json_output=args.log_format == "json", labels={"component": "serve"})
     try:
         settings = read_settings()
-        bundle_dir, _ = prepare_bundle(settings.storage_uri)
+        bundle_dir, stored = prepare_bundle(settings.storage_uri)
+        # Loaded once here too, then dropped: a bundle the workers could not load (unpickling fails
+        # with other library versions, a pipeline the predictor cannot read) stops the server now,
+        # with exit status 2, instead of leaving workers that answer 503 for ever.
+        Predictor(stored)
     except (SettingsError, BundleError) as error:
         print(f"serve: error: {error}", file=sys.stderr)
         return 2

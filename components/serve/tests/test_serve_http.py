@@ -6,6 +6,7 @@ uses) and talks HTTP to it; test_serve_process.py runs `python -m serve` itself.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -130,3 +131,16 @@ def test_no_requests_are_recorded_at_rate_zero(bundles, tmp_path: Path) -> None:
         api.wait_for_health(url, timeout=30)
         assert post(url + "/predict", {"instances": [CHURN_ROW]})[0] == 200
     assert parquet_rows(folder) == 0
+
+
+def test_a_chunked_body_is_cut_off_at_the_limit(bundles) -> None:
+    # No Content-Length to refuse up front: the server counts while it reads.
+    with running(make_app(bundles["churn"])) as url:
+        api.wait_for_health(url, timeout=30)
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=30)
+        chunks = (b"x" * 100_000 for _ in range(20))  # 2 MB
+        connection.request("POST", "/predict", body=chunks, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413
+        assert "over the limit" in json.loads(response.read())["error"]["message"]
+        assert post(url + "/predict", {"instances": [CHURN_ROW]})[0] == 200

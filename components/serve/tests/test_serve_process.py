@@ -3,7 +3,9 @@ refusing to start on a tampered bundle or a bad setting (one line, exit 2, no tr
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import io
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import joblib
 import pytest
 
 from serve import api
@@ -81,6 +84,7 @@ def test_sigterm_finishes_in_flight_requests_writes_the_request_log_and_exits_0(
         ("none", {"AIP_HTTP_PORT": "eighty"}, "AIP_HTTP_PORT='eighty' is not an integer"),
         ("none", {"AIP_PREDICT_ROUTE": "predict"}, "AIP_PREDICT_ROUTE='predict' must be a path starting with '/'"),
         ("missing", {}, "not a model bundle"),
+        ("not-a-pipeline", {}, "model.joblib holds a dict, not a fitted pipeline"),
     ],
 )
 def test_refuses_to_start_naming_the_problem(bundles, tmp_path: Path, change, variables, message) -> None:
@@ -91,6 +95,13 @@ def test_refuses_to_start_naming_the_problem(bundles, tmp_path: Path, change, va
     if change == "tamper":
         model = bundle / "model.joblib"
         model.write_bytes(model.read_bytes() + b"\x00")
+    if change == "not-a-pipeline":  # a checksum that matches, over a pickle that is no model
+        pickled = io.BytesIO()
+        joblib.dump({"weights": [1, 2]}, pickled)
+        (bundle / "model.joblib").write_bytes(pickled.getvalue())
+        info = json.loads((bundle / "bundle.json").read_text())
+        info["model_sha256"] = hashlib.sha256(pickled.getvalue()).hexdigest()
+        (bundle / "bundle.json").write_text(json.dumps(info))
     location = str(tmp_path / "nowhere") if change == "missing" else str(bundle)
     env = environment(location, **{"AIP_HTTP_PORT": str(free_port()), **variables})
     done = subprocess.run(api.command(), env=env, capture_output=True, text=True, timeout=120, check=False)
