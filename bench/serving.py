@@ -5,7 +5,9 @@
 Three ways to predict the same churn rows with the same LightGBM bundle (mlops.testing.bundles):
   1. floor:   `Predictor.predict_instances` in this process, no HTTP (the least a server can cost);
   2. serve:   `python -m serve`, our server (components/serve), as its image runs it;
-  3. fastapi: a straightforward FastAPI + pandas + `pipeline.predict_proba` server (serving_fastapi.py).
+  3. fastapi: a straightforward FastAPI + pandas + `pipeline.predict_proba` server (serving_fastapi.py);
+  with --stacks also the choices of the web stack: `serve-h11` (our app on uvicorn's pure-Python
+  h11 protocol and asyncio loop) and `fastapi-predictor` (FastAPI around our Predictor).
 Both servers run with one worker process per CPU and write their access logs to a file. The load
 generator keeps `concurrency` keep-alive connections busy (asyncio, in this process, so it shares
 the CPUs with the server), sends a fixed number of requests per level and counts every answer that
@@ -105,14 +107,16 @@ def floor(predictor: Predictor, rows: list[dict[str, Any]], total: int) -> dict:
 
 
 def start(kind: str, bundle: str, port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    if kind == "serve":
-        env.update({api.STORAGE_URI_ENV: bundle, api.PORT_ENV: str(port), api.WORKERS_ENV: str(workers)})
-        command = api.command()
-    else:
-        env["MODEL_DIR"] = bundle
-        app = f"{serving_fastapi.__name__}:{serving_fastapi.create_app.__name__}"
-        command = [sys.executable, "-m", "uvicorn", "--factory", app, "--port", str(port), "--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "MODEL_DIR": bundle}
+    env.update({api.STORAGE_URI_ENV: bundle, api.PORT_ENV: str(port), api.WORKERS_ENV: str(workers)})
+    uvicorn = [sys.executable, "-m", "uvicorn", "--port", str(port), "--workers", str(workers), "--factory"]
+    command = {
+        "serve": api.command(),
+        # --stacks: our app on uvicorn's pure-Python protocol and loop; FastAPI around our Predictor.
+        "serve-h11": [*uvicorn, "serve.app:create_app", "--http", "h11", "--loop", "asyncio"],
+        "fastapi-predictor": [*uvicorn, f"{serving_fastapi.__name__}:create_predictor_app"],
+        "fastapi": [*uvicorn, f"{serving_fastapi.__name__}:create_app"],
+    }[kind]
     process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     api.wait_for_health(f"http://127.0.0.1:{port}", timeout=180)
     return process
@@ -127,8 +131,9 @@ def measure(args: argparse.Namespace) -> dict:
     rows = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in test.to_dict("records")]
     requests, counts = requests_of(rows), {1: args.requests, 8: args.requests * 2, 32: args.requests * 4}
     expected = predictor.predict_instances(rows[:1])
-    results: dict[str, Any] = {"floor": {1: floor(predictor, rows, args.requests)}, "serve": {}, "fastapi": {}}
-    for kind in ("serve", "fastapi"):
+    servers = ("serve", "serve-h11", "fastapi-predictor", "fastapi") if args.stacks else ("serve", "fastapi")
+    results: dict[str, Any] = {"floor": {1: floor(predictor, rows, args.requests)}, **{kind: {} for kind in servers}}
+    for kind in servers:
         process = start(kind, str(work / "model"), args.port, args.workers, work / f"{kind}.log")
         try:
             got = api.predict(f"http://127.0.0.1:{args.port}", rows[:1])
@@ -155,7 +160,7 @@ def report(measured: dict) -> str:
     ]
     for level in LEVELS:
         ours = results["serve"][level]
-        for kind in ("floor", "serve", "fastapi"):
+        for kind in results:
             row = results[kind].get(level)
             if row is None:
                 continue
@@ -167,7 +172,7 @@ def report(measured: dict) -> str:
             )
     one, top = results["serve"][1], results["serve"][32]
     speedup = top["per_second"] / max(results["fastapi"][32]["per_second"], 1e-9)
-    errors = sum(row["errors"] for kind in ("serve", "fastapi") for row in results[kind].values())
+    errors = sum(row["errors"] for kind in results for row in results[kind].values())
     lines += [
         "",
         f"- concurrency 1: p50 {one['p50_ms']} ms (goal < 1), p99 {one['p99_ms']} ms (goal < 5)",
@@ -184,6 +189,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--cap", type=float, default=300.0, help="seconds allowed per level; unanswered = errors")
+    parser.add_argument("--stacks", action="store_true", help="also: our app on h11 + asyncio, FastAPI + Predictor")
     parser.add_argument("--smoke", action="store_true", help="a few requests per level: checks it runs, in seconds")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -193,7 +199,7 @@ def main() -> None:
     print(report(measured))
     if args.json:
         args.json.write_text(json.dumps(measured, indent=2))
-    if any(row["errors"] for kind in ("serve", "fastapi") for row in measured["results"][kind].values()):
+    if any(row["errors"] for rows in measured["results"].values() for row in rows.values()):
         sys.exit("bench: some requests failed (see the errors column)")
 
 

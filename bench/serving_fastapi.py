@@ -3,6 +3,7 @@ bundle's pipeline, as a tutorial writes it (same contract: `{"instances": [...]}
 `{"predictions": [...]}` in the same shapes out).
 
     MODEL_DIR=... uvicorn --factory serving_fastapi:create_app
+`create_predictor_app` is FastAPI around our Predictor instead, to tell the framework's cost apart.
 """
 
 from __future__ import annotations
@@ -42,5 +43,25 @@ def create_app() -> FastAPI:
                 for row in bundle.pipeline.predict_proba(features)
             ]
         }
+
+    return app
+
+
+def create_predictor_app() -> FastAPI:
+    """FastAPI around our Predictor (bench --stacks): what the framework costs, with the same model code."""
+    from fastapi.responses import ORJSONResponse
+
+    from mlops.predictor import Predictor
+
+    predictor = Predictor.load(os.environ["MODEL_DIR"])
+    app = FastAPI(default_response_class=ORJSONResponse)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ready"}
+
+    @app.post("/predict")
+    async def predict(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return {"predictions": predictor.predict_instances(body["instances"])}
 
     return app
