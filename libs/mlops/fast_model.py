@@ -84,6 +84,8 @@ def _lightgbm(estimator: Any, classification: bool) -> Scores | None:
     if callable(getattr(estimator, "objective", None)):
         return None  # a custom objective's raw scores need the wrapper's own transformation
     booster = estimator.booster_
+    if booster.pandas_categorical:
+        return None  # fitted on pandas categoricals: the wrapper maps them, an array would not
     binary = classification and len(estimator.classes_) == 2
 
     def scores(matrix: np.ndarray) -> np.ndarray:

@@ -30,9 +30,13 @@ def compile_preprocess(preprocess: Any, feature_names: list[str]) -> Transform |
     for _, transformer, columns in preprocess.transformers_:
         if isinstance(transformer, str) and transformer == "drop":
             continue
+        if isinstance(columns, slice) or np.asarray(columns).dtype == bool:
+            return None  # column selections by slice or mask: left to the fitted object
         names = [feature_names[c] if isinstance(c, int | np.integer) else c for c in np.atleast_1d(columns)]
         if not names:
             continue
+        if not all(isinstance(name, str) and name in feature_names for name in names):
+            return None
         block = _compile_transformer(transformer)
         if block is None:
             return None

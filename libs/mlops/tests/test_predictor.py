@@ -240,3 +240,29 @@ def test_bundles_without_transforms_read_their_features_raw(tmp_path) -> None:
     values = predictor.predict_frame(test).values
     assert values is not None
     np.testing.assert_allclose(values, expected, atol=1e-6)
+
+
+def test_what_the_compiler_does_not_know_falls_back_to_the_fitted_objects(train_frame, tmp_path) -> None:
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.preprocessing import MinMaxScaler
+
+    info = BundleInfo(
+        problem_type="regression",
+        target="regression",
+        numeric_features=NUMERIC,
+        categorical_features=CATEGORICAL,
+        model_type="knn",
+        transforms=TRANSFORMS,
+    )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", MinMaxScaler())])
+    categorical = build_pipeline("linear", "regression").steps[0][1].transformers[1][1]
+    preprocess = ColumnTransformer([("numeric", numeric, NUMERIC), ("categorical", categorical, CATEGORICAL)])
+    pipeline = Pipeline([("preprocess", preprocess), ("model", KNeighborsRegressor(n_neighbors=5))])
+    pipeline.fit(feature_frame(info, apply_transforms(train_frame, SPEC)), train_frame["regression"])
+    bundle = ModelBundle(pipeline=pipeline, info=info)
+    save_bundle(bundle, str(tmp_path / "model"))
+    predictor = Predictor.load(str(tmp_path / "model"))
+    assert predictor.compiled == ()  # neither MinMaxScaler nor k-neighbours is compiled
+    for row in ROWS:
+        expected = reference(bundle, pd.DataFrame([row]))[0]
+        assert predictor.predict_instances([row])[0]["value"] == pytest.approx(expected, abs=1e-6)
