@@ -18,6 +18,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+DRAIN_BYTES = 8_000_000  # an oversized body up to this size is read to its end before the 413
 access_log = logging.getLogger("serve.access")
 
 
@@ -30,21 +31,29 @@ class ClientGone(Exception):
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The request body, refusing more than `limit` bytes (from Content-Length, or while reading)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            raise BodyTooLarge(f"request body of {int(value):,} bytes is over the limit of {limit:,} bytes")
+    """The request body, refusing more than `limit` bytes (from Content-Length, or while reading).
+
+    An oversized body is still read, and thrown away, up to DRAIN_BYTES: a client that is still
+    sending when the server answers and closes would otherwise get a broken pipe instead of the 413.
+    """
+    lengths = [int(value) for name, value in scope["headers"] if name == b"content-length" and value.isdigit()]
+    declared = lengths[0] if lengths else 0
     chunks, size = [], 0
     while True:
+        if declared > limit and (declared > DRAIN_BYTES or size >= declared):
+            raise BodyTooLarge(f"request body of {declared:,} bytes is over the limit of {limit:,} bytes")
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > DRAIN_BYTES:
             raise BodyTooLarge(f"request body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
         if not message.get("more_body", False):
+            if size > limit:
+                raise BodyTooLarge(f"request body of {size:,} bytes is over the limit of {limit:,} bytes")
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
