@@ -85,6 +85,7 @@ async def _load(port: int, requests: list[bytes], concurrency: int, total: int, 
 
 
 def summary(latencies: list[float], seconds: float, errors: int) -> dict:
+    """Requests, p50/p99 in ms, answers per second and errors of one measurement."""
     values = np.asarray(latencies) * 1000
     return {
         "requests": len(latencies) + errors,
@@ -107,6 +108,7 @@ def floor(predictor: Predictor, rows: list[dict[str, Any]], total: int) -> dict:
 
 
 def start(kind: str, bundle: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    """Start server `kind` on `port` with `workers` processes and wait until it is healthy."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "MODEL_DIR": bundle}
     env.update({api.STORAGE_URI_ENV: bundle, api.PORT_ENV: str(port), api.WORKERS_ENV: str(workers)})
     uvicorn = [sys.executable, "-m", "uvicorn", "--port", str(port), "--workers", str(workers), "--factory"]
@@ -123,6 +125,7 @@ def start(kind: str, bundle: str, port: int, workers: int, log: Path) -> subproc
 
 
 def measure(args: argparse.Namespace) -> dict:
+    """Fit the model, then measure the floor and each server at every concurrency level."""
     work = Path(tempfile.mkdtemp(prefix="bench-serving-"))
     splits = write_splits(work, "churn", {"train": (5000, 1), "test": (500, 2)})
     save_bundle(fit_bundle("churn", splits["train"], "lightgbm"), str(work / "model"))
@@ -150,6 +153,7 @@ def measure(args: argparse.Namespace) -> dict:
 
 
 def report(measured: dict) -> str:
+    """The results as a Markdown table with ratios to our server, and the goals."""
     results = measured["results"]
     lines = [
         f"Server workers: {measured['workers']} (CPUs: {measured['cpus']}); one instance per request.",
@@ -183,6 +187,7 @@ def report(measured: dict) -> str:
 
 
 def main() -> None:
+    """Parse the options, measure, print the report; exit non-zero if any request failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests at concurrency 1 (x2 at 8, x4 at 32)")
     parser.add_argument("--warmup", type=int, default=200)

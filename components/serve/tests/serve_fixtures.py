@@ -50,6 +50,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def free_port() -> int:
+    """A loopback port that was free a moment ago."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -74,6 +75,7 @@ def running(app: ServeApp, lifespan: str = "on") -> Iterator[str]:
 
 
 def make_app(bundle: str, **settings: Any) -> ServeApp:
+    """The app serving the bundle folder `bundle`, with default settings except `settings`."""
     return ServeApp(replace(Settings(storage_uri=bundle), **settings), bundle)
 
 
@@ -88,10 +90,12 @@ def call(url: str, body: bytes | None = None, method: str | None = None) -> tupl
 
 
 def post(url: str, payload: Any) -> tuple[int, Any]:
+    """POST `payload` as JSON; (status, parsed answer)."""
     return call(url, json.dumps(payload).encode())
 
 
 def parquet_rows(folder: Path) -> int:
+    """Rows in the Parquet files of `folder` (0 if none)."""
     import pyarrow.parquet as pq
 
     return sum(pq.read_metadata(path).num_rows for path in folder.glob("*.parquet"))

@@ -183,7 +183,6 @@ def test_fast_path_matches_duckdb_and_the_pipeline(model_type: str, target: str,
 
 def test_predict_frame_reads_pyarrow_batches_and_utc_timestamps(train_frame, tmp_path) -> None:
     import pyarrow as pa
-
     bundle, predictor = fitted("lightgbm", "regression", train_frame, tmp_path)
     batch = training_rows(20, seed=8)
     batch["signup"] = pd.to_datetime(batch["signup"]).dt.tz_localize("Europe/Paris")  # DuckDB: in UTC
@@ -192,29 +191,11 @@ def test_predict_frame_reads_pyarrow_batches_and_utc_timestamps(train_frame, tmp
     np.testing.assert_allclose(from_arrow, reference(bundle, batch), atol=1e-6)
 
 
-@pytest.mark.parametrize(
-    ("instances", "index", "field", "words"),
-    [
-        ([], None, None, "empty"),
-        ({"tenure": 1}, None, None, "must be a list"),
-        ([ROWS[0], 5], 1, None, "object or a list"),
-        ([{k: v for k, v in ROWS[0].items() if k != "calls"}], 0, "calls", "missing"),
-        ([{**ROWS[0], "colour": "red"}], 0, "colour", "unknown field"),
-        ([{**ROWS[0], "tenure": "twelve"}], 0, "tenure", "expected a number, got str 'twelve'"),
-        ([{**ROWS[0], "tenure": True}], 0, "tenure", "expected a number, got bool"),
-        ([{**ROWS[0], "plan": ["monthly"]}], 0, "plan", "expected text or a number, got list"),
-        ([ROWS[1], {**ROWS[0], "signup": "yesterday"}], 1, "signup", "'yesterday' is not a timestamp"),
-        ([{**ROWS[0], "signup": "2024-02-30"}], 0, "signup", "not a valid timestamp"),
-        ([{**ROWS[0], "signup": 1700000000}], 0, "signup", "expected a timestamp as text"),
-        ([[1, 2, 3]], 0, None, "expected 6 values in the order"),
-    ],
-)
-def test_bad_instances_name_the_instance_and_field(instances, index, field, words, train_frame, tmp_path) -> None:
+def test_bad_instances_raise_instance_errors(train_frame, tmp_path) -> None:
     _, predictor = fitted("linear", "binary", train_frame, tmp_path)
     with pytest.raises(InstanceError) as caught:
-        predictor.predict_instances(instances)
-    assert (caught.value.index, caught.value.field) == (index, field)
-    assert words in str(caught.value)
+        predictor.predict_instances([ROWS[0], {**ROWS[1], "signup": "yesterday"}])
+    assert (caught.value.index, caught.value.field) == (1, "signup")  # every case: test_instances.py
 
 
 def test_a_tampered_bundle_is_refused_before_unpickling(train_frame, tmp_path) -> None:
