@@ -42,6 +42,11 @@ def test_first_run_registers_a_default_version_with_its_metrics(churn_runs) -> N
     assert version.labels["mlops_run_id"] == first.run_id.lower()
     decision = json.loads(Path(first.task("champion").outputs["decision"]["uri"]).read_text())
     assert decision["register"] is True and decision["champion"] is None
+    # The serving check ran before registration; its result is in the version's record and card.
+    assert version.evaluation is not None and version.evaluation["serving_check"]["passed"] is True
+    assert version.evaluation["serving_check"]["rows"] == first.task("ingest").outputs["test_data"]["metadata"]["rows"]
+    card = (Path(version.bundle_uri) / "model_card.md").read_text()
+    assert "## Serving check" in card and "label mismatch" in card
 
 
 def test_the_same_model_again_does_not_beat_the_champion(churn_runs) -> None:

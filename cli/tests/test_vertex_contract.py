@@ -30,7 +30,7 @@ NO_BUCKET_CHECK = (
     "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
 )
 REGISTRY = "europe-west2-docker.pkg.dev/acme/images/vertex-mlops"
-SERVING_IMAGE = f"{REGISTRY}/serving:{'s' * 64}"
+SERVING_IMAGE = f"{REGISTRY}/serve:{'s' * 64}"
 
 
 def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/root") -> Settings:
@@ -54,7 +54,7 @@ def settings_for(fake: FakeVertex, pipeline_root: str = "gs://acme-pipelines/roo
 @pytest.fixture()
 def submitted(tmp_path: Path):
     config = load_pipeline_config(CONFIG)
-    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*DEFINITION.components, "serving")}
+    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in DEFINITION.components}
     parameters = pipeline_parameters(
         config, Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
     )
@@ -155,7 +155,7 @@ def test_wait_on_a_failed_job_prints_the_failed_steps_own_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = load_pipeline_config(CONFIG)
-    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in (*DEFINITION.components, "serving")}
+    images = {name: f"{REGISTRY}/{name}:{name[0] * 64}" for name in DEFINITION.components}
     spec = DEFINITION.compile(config, tmp_path / "training.yaml", images)
     stores = Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
     parameters = pipeline_parameters(config, stores)

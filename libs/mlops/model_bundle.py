@@ -260,8 +260,17 @@ def _move_into_place(staging: Path, target: Path, files: dict[str, bytes]) -> No
             shutil.rmtree(old, ignore_errors=True)
 
 
-def render_model_card(info: BundleInfo, metrics: dict[str, float] | None = None) -> str:
-    """The Markdown model card of `info`; `metrics` (e.g. test metrics) get a column of their own."""
+def write_model_card(folder_uri: str, info: BundleInfo, metrics: dict[str, float], serving: dict[str, Any]) -> None:
+    """Replace the bundle's model card (atomically) with one that adds the test `metrics` and the
+    serving check (`serving`: what serve.check measured). The model file and its checksum stay as they are."""
+    storage.write_text(storage.join(folder_uri, CARD_FILE), render_model_card(info, metrics, serving))
+
+
+def render_model_card(
+    info: BundleInfo, metrics: dict[str, float] | None = None, serving: dict[str, Any] | None = None
+) -> str:
+    """The Markdown model card of `info`; `metrics` (e.g. test metrics) get a column of their own,
+    and `serving` (the serving check before registration) a section."""
     features, snapshot = ", ".join(f"`{name}`" for name in info.features), info.data_snapshot
     lines = [
         f"# Model card: {info.model_type} {info.problem_type} model of `{info.target}`",
@@ -289,6 +298,17 @@ def render_model_card(info: BundleInfo, metrics: dict[str, float] | None = None)
     for name in sorted(set(info.validation_metrics) | set(metrics or {})):
         cells = [info.validation_metrics.get(name), *([metrics.get(name)] if metrics else [])]
         lines.append(f"| {name} | " + " | ".join("" if v is None else f"{v:.4f}" for v in cells) + " |")
+    if serving:
+        lines += [
+            "",
+            "## Serving check",
+            "",
+            f"- Parity with the evaluated model on {serving.get('rows')} test rows: largest difference "
+            f"{serving.get('max_abs_difference')} (tolerance {serving.get('tolerance')}), "
+            f"{serving.get('label_mismatches')} label mismatch(es)",
+            f"- Single-row latency in the server's predictor: p50 {serving.get('p50_ms', 0):.3f} ms, "
+            f"p99 {serving.get('p99_ms', 0):.3f} ms ({serving.get('latency_rows')} calls)",
+        ]
     identity = {**info.code, **info.environment}
     lines += ["", "## Code and image", "", *(f"- {key}: `{value}`" for key, value in identity.items())]
     return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
-"""The training pipeline: ingest -> validate -> features -> train -> evaluate -> champion/challenger
--> register (only if the challenger wins), inside an exit handler that reports how the run ended.
+"""The training pipeline: ingest -> validate -> features -> train -> evaluate -> serving check and
+champion/challenger -> register (only if the challenger wins and the served model agrees with the
+evaluated one), inside an exit handler that reports how the run ended.
 
 `build_pipeline(config, images)` binds each step to the image Pants built for it and applies the
 config's per-step resources and retries; data, feature and model settings become pipeline
@@ -19,6 +20,7 @@ from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PipelineDefinition, Step, Stores
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
+from serve.component import build_component as serving_check_component
 from train.component import build_component as train_component
 from training.config_checks import check_parameters
 from training.preflight import check_source
@@ -32,6 +34,8 @@ STEPS = (
     Step("features", "features", transient=True),
     Step("train", "train"),
     Step("evaluate", "evaluate"),
+    # Loads the model as the server will, in the serve image that will serve it (serve.check).
+    Step("serving_check", "serve"),
     # Champion/challenger and register depend on the registry's current state, not only on their
     # inputs: never cached.
     Step("champion", "register", cacheable=False),
@@ -41,8 +45,6 @@ STEPS = (
     Step("notify", "notify", cacheable=False),
 )
 _STEPS = {step.name: step for step in STEPS}
-# The container Vertex AI serves registered models with (a model server, not built here).
-EXTERNAL_IMAGES = {"serving": "vertex-mlops/serving:latest"}
 
 
 def run_name(config: PipelineConfig) -> str:
@@ -102,6 +104,7 @@ def build_pipeline(
     train_op = train_component(images["train"])
     evaluate_op = evaluate_component(images["evaluate"])
     champion_op, register_op = register_components(images["register"])
+    serving_check_op = serving_check_component(images["serve"])
     notify_op = notify_component(images["notify"])
 
     def with_env(task: dsl.PipelineTask) -> dsl.PipelineTask:
@@ -221,6 +224,11 @@ def build_pipeline(
                 evaluate_op(model=train_task.outputs["model"], test_data=features_task.outputs["test_features"]),
                 "evaluate",
             )
+            serving_check_task = configure(
+                serving_check_op(model=train_task.outputs["model"], test_data=splits["test_data"]),
+                "serving_check",
+            ).after(evaluate_task)  # one order on every runner: the steps' declared order
+            # After the serving check: a model that cannot be served is not worth comparing.
             champion_task = configure(
                 champion_op(
                     model=train_task.outputs["model"],
@@ -232,7 +240,7 @@ def build_pipeline(
                     margin=champion_margin,
                 ),
                 "champion",
-            )
+            ).after(serving_check_task)
             with dsl.If(champion_task.outputs["Output"] == True, name="challenger-wins"):  # noqa: E712
                 configure(
                     register_op(
@@ -242,7 +250,9 @@ def build_pipeline(
                         registry_uri=registry_uri,
                         model_name=model_name,
                         labels=model_labels,
-                        serving_image=images["serving"],
+                        # Vertex AI serves the version with the image the serving check ran in.
+                        serving_image=images["serve"],
+                        serving_check=serving_check_task.outputs["check"],
                     ),
                     "register",
                 )
@@ -259,5 +269,4 @@ DEFINITION = PipelineDefinition(
     build=build_pipeline,
     preflight=check_source,
     preflight_parameters=check_parameters,
-    external_images=EXTERNAL_IMAGES,
 )

@@ -58,6 +58,7 @@ def register(
     model_name: str,
     labels: dict = {},  # noqa: B006 - KFP reads defaults from the signature; never mutated
     serving_image: str = "",
+    serving_check: Input[Artifact] = None,  # type: ignore[assignment]  # KFP's optional input
 ) -> str:
     """Register the model as the new default version if the decision says so.
 
@@ -71,6 +72,8 @@ def register(
         model_name: the registered model's name.
         labels: labels of the new version (GCP label rules); `problem_type` is added.
         serving_image: Vertex AI only: the container image that serves the model.
+        serving_check: the serving check's record (serve.check), if the pipeline ran one: it goes
+            into the version's evaluation record and the model card.
 
     Returns:
         The new version ("1", "2", ...), or "" if nothing was registered.
@@ -88,6 +91,7 @@ def register(
         model_name,
         labels,
         serving_image,
+        serving_check.path if serving_check is not None else None,
     )
     record.write(registered.path)
     fields = record.to_json()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from mlops.contracts import ContractError, Decision, Evaluation, Registration
-from mlops.model_bundle import BundleError, read_bundle
+from mlops.model_bundle import BundleError, read_bundle, write_model_card
 from mlops.registry import ModelVersion, RegistryError, open_registry
 
 log = logging.getLogger("register")
@@ -49,11 +49,14 @@ def register_model(
     labels: Mapping[str, Any] | None = None,
     serving_image: str = "",
     bundle_path: str | None = None,
+    serving_check: Mapping[str, Any] | None = None,
 ) -> ModelVersion | None:
     """Register the bundle at `bundle_uri` if `decision.register` is true; returns the new version.
 
     `bundle_path` is where this process reads the same bundle, when that differs from the URI the
     registry records (in a Vertex AI pipeline: the artifact's `/gcs/...` path for its gs:// URI).
+    `serving_check` (serve.check's result) goes into the version's evaluation record and, with the
+    test metrics, into the bundle's model card before the registry copies or points at it.
 
     Refuses (RegisterError) an evaluation or decision that is not its contract (mlops.contracts:
     e.g. no metrics, no boolean `register`), a bundle that does not load or whose problem type
@@ -73,6 +76,9 @@ def register_model(
             f"{bundle_uri}: the bundle is a {info.problem_type} model but the evaluation is {evaluation.problem_type}"
         )
     record = {**evaluation.to_json(), "decision": decision.to_json()}
+    if serving_check is not None:
+        record["serving_check"] = dict(serving_check)
+        write_model_card(bundle_path or bundle_uri, info, evaluation.metrics, dict(serving_check))
     try:
         registry = open_registry(registry_uri, serving_image=serving_image)
         version = registry.register(

@@ -6,9 +6,11 @@ Each reads its records from files (mlops.contracts), calls `register.champion` o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from mlops import storage
 from mlops.contracts import Decision, Evaluation, Registration
 from mlops.model_bundle import BundleError, StoredBundle, read_bundle
 from mlops.registry import RegistryError, open_registry
@@ -49,6 +51,7 @@ def run_register(
     model_name: str,
     labels: Mapping[str, Any] | None = None,
     serving_image: str = "",
+    serving_check_path: str | None = None,
 ) -> Registration:
     """Register the bundle if the decision says so; returns the registration record.
 
@@ -57,9 +60,11 @@ def run_register(
     """
     evaluation = read_record(Evaluation, evaluation_path)
     decision = read_record(Decision, decision_path)
+    serving_check = _read_json(serving_check_path) if serving_check_path else None
     version = register_model(
-        model_uri, evaluation, decision, registry_uri, model_name, labels, serving_image, bundle_path=model_path
-    )
+        model_uri, evaluation, decision, registry_uri, model_name, labels, serving_image,
+        bundle_path=model_path, serving_check=serving_check,
+    )  # fmt: skip
     return registration_record(version, registry_uri, decision)
 
 
@@ -68,3 +73,14 @@ def _read_challenger(model_uri: str) -> StoredBundle:
         return read_bundle(model_uri)
     except BundleError as error:
         raise RegisterError(f"model: {error}") from None
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    """The serving check's record; RegisterError names the file if it is not a JSON object."""
+    try:
+        document = json.loads(storage.read_bytes(path))
+    except (storage.StorageError, ValueError) as error:
+        raise RegisterError(f"serving_check: {path}: {error}") from None
+    if not isinstance(document, dict):
+        raise RegisterError(f"serving_check: {path}: expected a JSON object")
+    return document

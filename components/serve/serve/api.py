@@ -1,7 +1,8 @@
 """Serve's public API for code outside the component (the CLI, a pipeline's deployment step, tests).
 
-Light on purpose: it imports nothing beyond the standard library, so the CLI can start a server,
-point Vertex AI at the right routes and wait for it without loading a model or a web stack.
+Light on purpose: it imports nothing beyond the standard library and mlops.serving_contract, so
+the CLI can start a server, point Vertex AI at the right routes and wait for it without loading a
+model or a web stack.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+from mlops import serving_contract
 
 __all__ = [
     "DEFAULT_HEALTH_ROUTE",
@@ -25,9 +28,11 @@ __all__ = [
 ]
 
 MODULE = "serve"  # `python -m serve`: the image's entry point
-DEFAULT_PORT = 8080  # AIP_HTTP_PORT when Vertex AI does not set it
-DEFAULT_HEALTH_ROUTE = "/health"  # AIP_HEALTH_ROUTE
-DEFAULT_PREDICT_ROUTE = "/predict"  # AIP_PREDICT_ROUTE
+# The defaults are the routes every version is registered with (mlops.serving_contract), so the
+# server answers where Vertex AI calls it and where a local run does.
+DEFAULT_PORT = serving_contract.PORT  # AIP_HTTP_PORT when Vertex AI does not set it
+DEFAULT_HEALTH_ROUTE = serving_contract.HEALTH_ROUTE  # AIP_HEALTH_ROUTE
+DEFAULT_PREDICT_ROUTE = serving_contract.PREDICT_ROUTE  # AIP_PREDICT_ROUTE
 MAX_BODY_BYTES = 1_500_000  # Vertex AI's limit for a request on a shared public endpoint
 
 # Environment variables. AIP_* are Vertex AI's (the image never sets them); MLOPS_* are ours.

@@ -15,8 +15,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[3] / "config" / "pipelines"
 
 def test_spec_compiles_and_loads_back_with_pinned_images(tmp_path: Path) -> None:
     config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
-    names = (*DEFINITION.components, "serving")
-    images = {name: f"registry.example/vertex-mlops/{name}:{'a' * 64}" for name in names}
+    images = {name: f"registry.example/vertex-mlops/{name}:{'a' * 64}" for name in DEFINITION.components}
     spec_path = DEFINITION.compile(config, tmp_path / "training.yaml", images)
 
     loaded = components.load_component_from_file(str(spec_path))
@@ -88,3 +87,23 @@ def test_every_task_gets_the_step_environment(tmp_path: Path) -> None:
     for executor in executors.values():
         env = {item["name"]: item["value"] for item in executor["container"].get("env", [])}
         assert env == step_env
+
+
+def test_versions_are_registered_with_the_serve_image_the_build_made(tmp_path: Path) -> None:
+    # Registration once named `vertex-mlops/serving:latest`, an image nothing built: every version a
+    # Vertex AI run registered pointed at a container that did not exist.
+    config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
+    images = {name: f"registry.example/vertex-mlops/{name}:{name[0] * 64}" for name in DEFINITION.components}
+    spec = yaml.safe_load(DEFINITION.compile(config, tmp_path / "t.yaml", images).read_text())
+    (register,) = (
+        task
+        for component in spec["components"].values()
+        for name, task in component.get("dag", {}).get("tasks", {}).items()
+        if name == "register"
+    )
+    serving_image = register["inputs"]["parameters"]["serving_image"]["runtimeValue"]["constant"]
+    assert serving_image == images["serve"] == f"registry.example/vertex-mlops/serve:{'s' * 64}"
+    # Register reads the serving check's record, so it runs only after the check passed.
+    check = register["inputs"]["artifacts"]["serving_check"]["componentInputArtifact"]
+    assert check == "pipelinechannel--serving-check-check"
+    assert DEFINITION.external_images == {}
