@@ -58,7 +58,7 @@ def register(
     model_name: str,
     labels: dict = {},  # noqa: B006 - KFP reads defaults from the signature; never mutated
     serving_image: str = "",
-    serving_check: Input[Artifact] = None,  # type: ignore[assignment]  # KFP's optional input
+    serving_check: Input[Artifact] = None,  # KFP reads an optional input from the None default
 ) -> str:
     """Register the model as the new default version if the decision says so.
 

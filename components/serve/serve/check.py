@@ -143,7 +143,7 @@ def _latency(predictor: Predictor, frame: pd.DataFrame, rows: int) -> tuple[floa
 
 def _instance(frame: pd.DataFrame, index: int, columns: list[str]) -> dict[str, Any]:
     """Row `index` as a client sends it in JSON: plain numbers and text, timestamps as ISO text, nulls."""
-    instance = {}
+    instance: dict[str, Any] = {}
     for column in columns:
         value = frame.at[index, column]
         if not isinstance(value, str) and pd.isna(value):
