@@ -65,12 +65,15 @@ def run_batch_predict(
     key_columns: Sequence[str] = (),
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     csv: CsvOptions | None = None,
+    bigquery_endpoint: str | None = None,
 ) -> BatchPredictResult:
     """Predict every row of `source_uri` with the model and write the predictions to `destination`.
 
     The output has the `key_columns` of the input, then `prediction` (and `probability_<class>`
-    for classification), `model_version` and `predicted_at` (when the run started, UTC). Raises
-    BatchPredictError before writing anything if the model, the input or the destination is bad.
+    for classification), `model_version` and `predicted_at` (when the run started, UTC). The
+    destination is a .parquet file (local or gs://) or a BigQuery table (`bq://PROJECT.DATASET.TABLE`;
+    `bigquery_endpoint`: another API root, for tests). Raises BatchPredictError before writing
+    anything if the model, the input or the destination is bad.
     """
     if chunk_rows < 1:
         raise BatchPredictError(f"chunk_rows must be at least 1, got {chunk_rows}")
@@ -89,7 +92,7 @@ def run_batch_predict(
             table.rows, source_uri, model_name, model_version, chunk_rows,
         )  # fmt: skip
         done, last_report = 0, started
-        with prediction_writer(destination) as writer:
+        with prediction_writer(destination, bigquery_endpoint) as writer:
             for batch in stream(connection, table, chunk_rows):
                 writer.write(batch.select(list(key_columns)), predict_chunk(bundle, batch), model_version, predicted_at)
                 done += batch.num_rows
