@@ -88,7 +88,7 @@ def open_input(
 
 def stream(connection: duckdb.DuckDBPyConnection, table: InputTable, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     """The needed columns of `table` in record batches of at most `chunk_rows` rows, in the source's order."""
-    reader = connection.sql(f"SELECT {table.select} FROM {table.relation}").fetch_arrow_reader(chunk_rows)
+    reader = connection.sql(f"SELECT {table.select} FROM {table.relation}").to_arrow_reader(chunk_rows)
     try:
         yield from reader
     except (duckdb.Error, pa.ArrowException) as error:
