@@ -19,7 +19,7 @@ STEP = "batch_predict"
 class BatchSection(_Section):
     """What to predict, with which model, and where to write it."""
 
-    source: str = Field(description="CSV/Parquet file, glob or folder to predict, local or gs://")
+    source: str = Field(description="CSV/Parquet file, glob or folder (local or gs://), or bq://PROJECT.DATASET.TABLE")
     model_name: str = Field(pattern=r"^[a-z][a-z0-9-_]{0,62}$", description="the registered model")
     version: str = Field(default="", pattern=r"^([0-9]+)?$", description="a version number; empty: the default")
     output: str = Field(description="a .parquet file (local path or gs://) or a table bq://PROJECT.DATASET.TABLE")

@@ -17,7 +17,7 @@ from mlops.logs import configure_logging
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="batch_predict", description="Predict a table with a registered model.")
-    parser.add_argument("source", help="CSV/Parquet file(s) to predict, local or gs://")
+    parser.add_argument("source", help="CSV/Parquet file(s) to predict, local or gs://, or bq://PROJECT.DATASET.TABLE")
     parser.add_argument("registry", help="model registry: a folder, gs:// URI or vertex://PROJECT/LOCATION")
     parser.add_argument("model", help="registered model name")
     parser.add_argument("destination", help="Parquet file (local or gs://) or bq://PROJECT.DATASET.TABLE")

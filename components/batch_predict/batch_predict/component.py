@@ -24,7 +24,7 @@ def batch_predict(
     """Predict every row of a table with a registered model; write the predictions as Parquet.
 
     Args:
-        source_uri: CSV/Parquet file(s), local or gs:// (the rows to predict).
+        source_uri: CSV/Parquet file(s), local or gs://, or a BigQuery table bq://PROJECT.DATASET.TABLE.
         registry_uri: the model registry (mlops.registry.open_registry).
         model_name: the registered model.
         version: a version number, or empty for the registry's default version.

@@ -52,8 +52,6 @@ def open_input(
     Raises InputError naming the source and every missing column, or the first column whose values
     are not of the kind needed.
     """
-    if uri.startswith("bq://"):
-        raise InputError(f"{uri}: BigQuery sources are not supported yet; export the table to Parquet (docs)")
     try:
         relation = file_relation(connection, uri, csv)
         rows = check_csv(connection, uri, relation, csv or CsvOptions()).rows if "read_csv(" in relation else None

@@ -18,7 +18,7 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from batch_predict.bigquery import BigQueryDestinationError, load_parquet, parse_destination
+from batch_predict.bigquery import BigQueryError, load_parquet, parse_table
 from mlops import storage
 
 MODEL_VERSION, PREDICTED_AT = "model_version", "predicted_at"
@@ -32,8 +32,8 @@ def check_destination(uri: str, key_columns: Sequence[str], prediction_columns: 
     """Raise OutputError if `uri` is not a Parquet destination, or output column names would clash."""
     if uri.startswith("bq://"):
         try:
-            parse_destination(uri)
-        except BigQueryDestinationError as error:
+            parse_table(uri)
+        except BigQueryError as error:
             raise OutputError(str(error)) from None
     elif not uri.endswith(".parquet"):
         raise OutputError(f"{uri}: the destination must be a .parquet file (local path or gs://) or bq://P.D.TABLE")
@@ -54,7 +54,7 @@ def prediction_writer(uri: str, bigquery_endpoint: str | None = None) -> Iterato
                 yield writer
             try:
                 load_parquet(local, uri, endpoint=bigquery_endpoint)
-            except BigQueryDestinationError as error:
+            except BigQueryError as error:
                 raise OutputError(str(error)) from None
         return
     with storage.atomic_writer(uri) as stream:

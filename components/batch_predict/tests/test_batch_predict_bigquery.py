@@ -62,3 +62,44 @@ def test_a_failed_load_is_an_error_naming_the_table(registered: Registered, bigq
             registered.rows_uri, registered.registry_uri, MODEL, TABLE.replace("scores", "absent"),
             bigquery_endpoint=bigquery.endpoint,
         )  # fmt: skip
+
+
+@pytest.fixture
+def source(registered: Registered, bigquery: FakeFeatureStoreApi) -> str:
+    """The 600 churn rows as the BigQuery table `acme-ml.sales.rows` of the fake."""
+    bigquery.db.execute(f"CREATE SCHEMA sales; CREATE TABLE sales.rows AS SELECT * FROM '{registered.rows_uri}'")
+    return "bq://acme-ml.sales.rows"
+
+
+def test_a_bigquery_table_is_read_page_by_page_and_predicted(
+    registered: Registered, bigquery: FakeFeatureStoreApi, source: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.parquet"
+    result = run_batch_predict(
+        source, registered.registry_uri, MODEL, str(out), key_columns=["entity_id"], chunk_rows=1000,
+        bigquery_endpoint=bigquery.endpoint,
+    )  # fmt: skip
+    rows, written = pd.read_parquet(registered.rows_uri), pd.read_parquet(out)
+    assert result.rows == 600 and written["entity_id"].tolist() == rows["entity_id"].tolist()
+    np.testing.assert_allclose(written["probability_1"], predict_proba(registered.bundles["2"], rows)[:, 1])
+    queries = [r.body["configuration"]["query"]["query"] for r in bigquery.requests_to("POST", "jobs") if r.body]
+    assert "SELECT `entity_id`, `tenure_months`" in queries[-1]  # only the needed columns are read
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("ALTER TABLE sales.rows DROP COLUMN region", r"missing column\(s\) region; the model reads"),
+        ("ALTER TABLE sales.rows ALTER tenure_months TYPE VARCHAR", "column 'tenure_months' is STRING, but the model"),
+        ("DELETE FROM sales.rows", "has no rows to predict"),
+    ],
+)
+def test_a_bad_bigquery_table_is_refused_before_anything_is_written(
+    registered: Registered, bigquery: FakeFeatureStoreApi, source: str, tmp_path: Path, change: str, problem: str
+) -> None:
+    bigquery.db.execute(change)
+    with pytest.raises(BatchPredictError, match=f"bq://acme-ml.sales.rows: {problem}"):
+        run_batch_predict(
+            source, registered.registry_uri, MODEL, str(tmp_path / "p.parquet"), bigquery_endpoint=bigquery.endpoint
+        )
+    assert list(tmp_path.iterdir()) == []
