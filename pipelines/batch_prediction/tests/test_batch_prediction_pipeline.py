@@ -48,9 +48,9 @@ def test_local_paths_become_absolute_parameters_and_uris_stay() -> None:
 @pytest.mark.parametrize(
     ("batch", "problem"),
     [
-        ({"output": "p.csv"}, "batch.output: Value error, must be a .parquet file (local or gs://) or bq://"),
+        ({"output": "p.csv"}, "batch.output: must be a .parquet file (local or gs://) or bq://"),
         ({"chunk_rows": 10}, "batch.chunk_rows: Input should be greater than or equal to 1000"),
-        ({"key_columns": ["a", "a"]}, "batch.key_columns: Value error, lists a column twice"),
+        ({"key_columns": ["a", "a"]}, "batch.key_columns: lists a column twice"),
         ({"version": "latest"}, "batch.version: String should match pattern"),
         ({"rows": 5}, "batch.rows: unknown key"),
     ],
