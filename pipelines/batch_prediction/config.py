@@ -19,10 +19,10 @@ STEP = "batch_predict"
 class BatchSection(_Section):
     """What to predict, with which model, and where to write it."""
 
-    source: str = Field(description="CSV/Parquet file, glob or folder to predict, local or gs://")
+    source: str = Field(description="CSV/Parquet file, glob or folder (local or gs://), or bq://PROJECT.DATASET.TABLE")
     model_name: str = Field(pattern=r"^[a-z][a-z0-9-_]{0,62}$", description="the registered model")
     version: str = Field(default="", pattern=r"^([0-9]+)?$", description="a version number; empty: the default")
-    output: str = Field(description="the Parquet file predictions are written to (local path or gs://)")
+    output: str = Field(description="a .parquet file (local path or gs://) or a table bq://PROJECT.DATASET.TABLE")
     key_columns: list[str] = Field(default_factory=list, description="input columns copied beside each prediction")
     chunk_rows: int = Field(default=50_000, ge=1_000, le=1_000_000, description="rows predicted at a time")
     csv: CsvConfig = Field(default_factory=CsvConfig)
@@ -30,8 +30,8 @@ class BatchSection(_Section):
     @field_validator("output")
     @classmethod
     def _parquet(cls, value: str) -> str:
-        if not value.endswith(".parquet"):
-            raise ValueError(f"must be a .parquet file (local path or gs://), got {value!r}")
+        if not value.endswith(".parquet") and not value.startswith("bq://"):
+            raise ValueError(f"must be a .parquet file (local or gs://) or bq://PROJECT.DATASET.TABLE, got {value!r}")
         return value
 
     @field_validator("key_columns")

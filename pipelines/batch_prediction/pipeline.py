@@ -1,5 +1,5 @@
 """The batch prediction pipeline: one step (components/batch_predict) that scores a table with a
-registered model in chunks and writes the predictions to one Parquet file, atomically.
+registered model in chunks and writes the predictions to one Parquet file or a BigQuery table, atomically.
 
 `build_pipeline(config, images)` binds the step to the image Pants built for it and applies the
 config's resources and retries; every setting becomes a pipeline parameter (defaults from the
@@ -15,7 +15,6 @@ from kfp import dsl
 
 from batch_predict.component import build_component as batch_predict_component
 from batch_prediction.config import STEP, BatchPredictionConfig
-from mlops import storage
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
 
 # The prediction depends on which version is the registry's default at run time, not only on the
@@ -85,16 +84,16 @@ def build_pipeline(
 def check_source(config: BatchPredictionConfig) -> None:
     """A local source file that does not exist stops the run before anything starts."""
     source = config.batch.source
-    if storage.is_local(source) and "*" not in source and not Path(source).exists():
+    if "://" not in source and "*" not in source and not Path(source).exists():
         raise PreflightError(f"batch.source {source}: no such file or folder")
 
 
 def prepare_destination(config: BatchPredictionConfig, parameters: Mapping[str, Any]) -> None:
     """Create the local folder the predictions go to, so a containerized step can have it mounted."""
     destination = str(parameters["destination"])
-    if not destination.endswith(".parquet"):
-        raise PreflightError(f"destination {destination}: must be a .parquet file (local path or gs://)")
-    if storage.is_local(destination):
+    if not destination.endswith(".parquet") and not destination.startswith("bq://"):
+        raise PreflightError(f"destination {destination}: must be a .parquet file or bq://PROJECT.DATASET.TABLE")
+    if "://" not in destination:
         Path(destination).parent.mkdir(parents=True, exist_ok=True)
 
 

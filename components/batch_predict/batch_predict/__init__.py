@@ -1,1 +1,2 @@
-"""Batch prediction component: a table (CSV/Parquet, local or gs://) scored by a registered model, in chunks."""
+"""Batch prediction: a table (CSV/Parquet, local or gs://, or BigQuery) scored by a registered model in
+chunks, to Parquet or BigQuery."""

@@ -17,10 +17,10 @@ from mlops.logs import configure_logging
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="batch_predict", description="Predict a table with a registered model.")
-    parser.add_argument("source", help="CSV/Parquet file(s) to predict, local or gs://")
+    parser.add_argument("source", help="CSV/Parquet file(s) to predict, local or gs://, or bq://PROJECT.DATASET.TABLE")
     parser.add_argument("registry", help="model registry: a folder, gs:// URI or vertex://PROJECT/LOCATION")
     parser.add_argument("model", help="registered model name")
-    parser.add_argument("destination", help="Parquet file to write the predictions to (local or gs://)")
+    parser.add_argument("destination", help="Parquet file (local or gs://) or bq://PROJECT.DATASET.TABLE")
     parser.add_argument("--version", default="", help="model version (default: the registry's default)")
     parser.add_argument("--key-column", action="append", default=[], help="input column copied to the output")
     parser.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help="rows predicted at a time")

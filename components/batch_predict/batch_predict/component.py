@@ -24,11 +24,11 @@ def batch_predict(
     """Predict every row of a table with a registered model; write the predictions as Parquet.
 
     Args:
-        source_uri: CSV/Parquet file(s), local or gs:// (the rows to predict).
+        source_uri: CSV/Parquet file(s), local or gs://, or a BigQuery table bq://PROJECT.DATASET.TABLE.
         registry_uri: the model registry (mlops.registry.open_registry).
         model_name: the registered model.
         version: a version number, or empty for the registry's default version.
-        destination: the Parquet file the predictions are written to (local path or gs://).
+        destination: a .parquet file (local path or gs://) or a BigQuery table bq://PROJECT.DATASET.TABLE.
         key_columns: input columns copied to the output beside each prediction.
         chunk_rows: rows predicted at a time (memory is that of a few chunks).
         csv_options: how CSV sources are parsed (delimiter, header, null_values, bad_rows).

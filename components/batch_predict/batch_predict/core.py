@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from batch_predict.bigquery import BigQueryError, open_table, read_batches
 from batch_predict.chunks import ChunkError, input_columns, predict_chunk, prediction_columns
 from batch_predict.inputs import InputError, open_input, stream
 from batch_predict.outputs import OutputError, check_destination, prediction_writer
@@ -65,12 +66,15 @@ def run_batch_predict(
     key_columns: Sequence[str] = (),
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     csv: CsvOptions | None = None,
+    bigquery_endpoint: str | None = None,
 ) -> BatchPredictResult:
     """Predict every row of `source_uri` with the model and write the predictions to `destination`.
 
     The output has the `key_columns` of the input, then `prediction` (and `probability_<class>`
-    for classification), `model_version` and `predicted_at` (when the run started, UTC). Raises
-    BatchPredictError before writing anything if the model, the input or the destination is bad.
+    for classification), `model_version` and `predicted_at` (when the run started, UTC). The
+    source is CSV/Parquet file(s) or a BigQuery table, the destination a .parquet file or a table
+    (`bq://PROJECT.DATASET.TABLE`; `bigquery_endpoint`: another BigQuery API root, for tests).
+    Raises BatchPredictError before writing anything if the model, the input or the destination is bad.
     """
     if chunk_rows < 1:
         raise BatchPredictError(f"chunk_rows must be at least 1, got {chunk_rows}")
@@ -83,20 +87,26 @@ def run_batch_predict(
     connection.execute("SET threads = 2; SET enable_progress_bar = false")
     try:
         check_destination(destination, key_columns, prediction_columns(bundle.info))
-        table = open_input(connection, source_uri, input_columns(bundle.info), key_columns, csv)
+        needed = input_columns(bundle.info)
+        if source_uri.startswith("bq://"):
+            table = open_table(source_uri, needed, key_columns, endpoint=bigquery_endpoint)
+            total, batches = table.rows, read_batches(table, chunk_rows, endpoint=bigquery_endpoint)
+        else:
+            files = open_input(connection, source_uri, needed, key_columns, csv)
+            total, batches = files.rows, stream(connection, files, chunk_rows)
         logger.info(
             "predicting %d rows of %s with %s version %s, %d rows a chunk",
-            table.rows, source_uri, model_name, model_version, chunk_rows,
+            total, source_uri, model_name, model_version, chunk_rows,
         )  # fmt: skip
         done, last_report = 0, started
-        with prediction_writer(destination) as writer:
-            for batch in stream(connection, table, chunk_rows):
+        with prediction_writer(destination, bigquery_endpoint) as writer:
+            for batch in batches:
                 writer.write(batch.select(list(key_columns)), predict_chunk(bundle, batch), model_version, predicted_at)
                 done += batch.num_rows
-                if time.monotonic() - last_report >= _PROGRESS_SECONDS or done == table.rows:
+                if time.monotonic() - last_report >= _PROGRESS_SECONDS or done == total:
                     last_report = time.monotonic()
-                    _progress(done, table.rows, last_report - started)
-    except (InputError, OutputError, ChunkError) as error:
+                    _progress(done, total, last_report - started)
+    except (InputError, OutputError, ChunkError, BigQueryError) as error:
         raise BatchPredictError(str(error)) from None
     finally:
         connection.close()

@@ -52,8 +52,6 @@ def open_input(
     Raises InputError naming the source and every missing column, or the first column whose values
     are not of the kind needed.
     """
-    if uri.startswith("bq://"):
-        raise InputError(f"{uri}: BigQuery sources are not supported yet; export the table to Parquet (docs)")
     try:
         relation = file_relation(connection, uri, csv)
         rows = check_csv(connection, uri, relation, csv or CsvOptions()).rows if "read_csv(" in relation else None
@@ -88,7 +86,7 @@ def open_input(
 
 def stream(connection: duckdb.DuckDBPyConnection, table: InputTable, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     """The needed columns of `table` in record batches of at most `chunk_rows` rows, in the source's order."""
-    reader = connection.sql(f"SELECT {table.select} FROM {table.relation}").fetch_arrow_reader(chunk_rows)
+    reader = connection.sql(f"SELECT {table.select} FROM {table.relation}").to_arrow_reader(chunk_rows)
     try:
         yield from reader
     except (duckdb.Error, pa.ArrowException) as error:

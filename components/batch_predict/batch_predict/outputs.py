@@ -1,12 +1,16 @@
-"""Where predictions go: one Parquet file (local path or gs://), written in row groups as chunks come.
+"""Where predictions go: one Parquet file (local path or gs://), written in row groups as chunks come,
+or a BigQuery table (`bq://PROJECT.DATASET.TABLE`, batch_predict.bigquery).
 
 The file appears only when the run completes (`mlops.storage.atomic_writer`: a temporary file renamed
-into place locally, an upload committed on close on GCS), so a failed run leaves nothing half-written
-and readers see either the previous predictions or the new ones.
+into place locally, an upload committed on close on GCS); a table is loaded by one atomic load job
+at the end. So a failed run leaves nothing half-written and readers see either the previous
+predictions or the new ones.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,6 +18,7 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from batch_predict.bigquery import BigQueryError, load_parquet, parse_table
 from mlops import storage
 
 MODEL_VERSION, PREDICTED_AT = "model_version", "predicted_at"
@@ -26,16 +31,32 @@ class OutputError(Exception):
 def check_destination(uri: str, key_columns: Sequence[str], prediction_columns: Sequence[str]) -> None:
     """Raise OutputError if `uri` is not a Parquet destination, or output column names would clash."""
     if uri.startswith("bq://"):
-        raise OutputError(f"{uri}: BigQuery destinations are not supported yet; write Parquet and load it (docs)")
-    if not uri.endswith(".parquet"):
-        raise OutputError(f"{uri}: the destination must be a .parquet file (local path or gs://)")
+        try:
+            parse_table(uri)
+        except BigQueryError as error:
+            raise OutputError(str(error)) from None
+    elif not uri.endswith(".parquet"):
+        raise OutputError(f"{uri}: the destination must be a .parquet file (local path or gs://) or bq://P.D.TABLE")
     if clash := sorted(set(key_columns) & {*prediction_columns, MODEL_VERSION, PREDICTED_AT}):
         raise OutputError(f"key column(s) {', '.join(clash)} clash with the output's own columns; rename them")
 
 
 @contextmanager
-def prediction_writer(uri: str) -> Iterator[PredictionWriter]:
-    """A writer of prediction chunks to `uri`, committed when the block completes, discarded on error."""
+def prediction_writer(uri: str, bigquery_endpoint: str | None = None) -> Iterator[PredictionWriter]:
+    """A writer of prediction chunks to `uri`, committed when the block completes, discarded on error.
+
+    `bigquery_endpoint` points a `bq://` destination at another BigQuery API root (a test's fake).
+    """
+    if uri.startswith("bq://"):
+        with tempfile.TemporaryDirectory(prefix="batch-predict-") as folder:
+            local = os.path.join(folder, "predictions.parquet")
+            with prediction_writer(local) as writer:
+                yield writer
+            try:
+                load_parquet(local, uri, endpoint=bigquery_endpoint)
+            except BigQueryError as error:
+                raise OutputError(str(error)) from None
+        return
     with storage.atomic_writer(uri) as stream:
         writer = PredictionWriter(stream)
         try:

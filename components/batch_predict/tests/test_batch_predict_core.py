@@ -88,7 +88,7 @@ def test_an_unknown_model_or_version_is_an_error_naming_it(registered: Registere
     ("destination", "keys", "problem"),
     [
         ("p.csv", [], "must be a .parquet file"),
-        ("bq://p.d.t", [], "BigQuery destinations are not supported"),
+        ("bq://project.dataset", [], "expected bq://PROJECT.DATASET.TABLE"),
         ("p.parquet", ["entity_id", "model_version"], "key column.* model_version clash"),
     ],
 )

@@ -48,7 +48,7 @@ def test_local_paths_become_absolute_parameters_and_uris_stay() -> None:
 @pytest.mark.parametrize(
     ("batch", "problem"),
     [
-        ({"output": "p.csv"}, "batch.output: must be a .parquet file"),
+        ({"output": "p.csv"}, "batch.output: must be a .parquet file (local or gs://) or bq://"),
         ({"chunk_rows": 10}, "batch.chunk_rows: Input should be greater than or equal to 1000"),
         ({"key_columns": ["a", "a"]}, "batch.key_columns: lists a column twice"),
         ({"version": "latest"}, "batch.version: String should match pattern"),
@@ -59,6 +59,15 @@ def test_a_bad_batch_section_names_the_file_and_key(batch: dict[str, object], pr
     with pytest.raises(ConfigError, match="churn-batch.yaml") as error:
         shipped(**batch)
     assert problem in str(error.value)
+
+
+def test_a_bigquery_destination_passes_the_checks_untouched() -> None:
+    config = shipped(output="bq://acme-ml.scores.churn", source="gs://b/rows/*.parquet")
+    parameters = pipeline_parameters(config, STORES)
+    DEFINITION.preflight(config)
+    assert DEFINITION.preflight_parameters is not None
+    DEFINITION.preflight_parameters(config, parameters)
+    assert parameters["destination"] == "bq://acme-ml.scores.churn"
 
 
 def test_preflight_refuses_a_missing_local_source(tmp_path: Path) -> None:
