@@ -14,6 +14,7 @@ docs/deploying.md describes both targets; `mlops.endpoints.base` the names and r
 from __future__ import annotations
 
 from mlops.endpoints.base import TARGETS, DeployedModel, Endpoint, EndpointError, parse_model_ref
+from mlops.endpoints.local import LocalEndpoints
 from mlops.endpoints.vertex import VertexEndpoints
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "DeployedModel",
     "Endpoint",
     "EndpointError",
+    "LocalEndpoints",
     "VertexEndpoints",
     "parse_model_ref",
 ]

@@ -1,0 +1,169 @@
+"""Model server processes and containers on this machine: start, wait for health, check, stop, call.
+
+The server is configured only through Vertex AI's custom-container variables (AIP_HTTP_PORT,
+AIP_HEALTH_ROUTE, AIP_PREDICT_ROUTE, AIP_STORAGE_URI), so the same server runs here, in its
+image and on Vertex AI. Processes are started in their own session: they outlive the `mlops`
+command that started them, and stopping the session's group also stops any workers they forked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from mlops.endpoints.base import EndpointError
+
+HEALTH_ROUTE, PREDICT_ROUTE, CONTAINER_PORT = "/health", "/predict", 8080
+
+
+def server_env(port: int, storage_uri: str) -> dict[str, str]:
+    """The AIP_* variables the server reads (routes set explicitly, so we know where to call)."""
+    return {
+        "AIP_HTTP_PORT": str(port),
+        "AIP_HEALTH_ROUTE": HEALTH_ROUTE,
+        "AIP_PREDICT_ROUTE": PREDICT_ROUTE,
+        "AIP_STORAGE_URI": storage_uri,
+    }
+
+
+def start_process(command: Sequence[str], env: Mapping[str, str], log_path: Path) -> tuple[int, str]:
+    """Start `command` detached, output to `log_path`; returns its pid and start time (see `process_alive`)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        try:
+            process = subprocess.Popen(
+                list(command), env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        except OSError as error:
+            raise EndpointError(f"cannot start the model server {' '.join(command)!r}: {error.strerror}") from None
+    return process.pid, _start_time(process.pid)
+
+
+def process_alive(pid: int, started: str) -> bool:
+    """Whether process `pid` runs and is the one we started: on Linux the kernel's start time must
+    match, so a pid reused by another program after a reboot is not taken for our server."""
+    with contextlib.suppress(ChildProcessError):  # not our child: its parent reaps it
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child that exited (no zombie then)
+    if Path("/proc/self/stat").exists():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return False
+        return fields[0] not in ("Z", "X") and (not started or fields[19] == started)
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def stop_process(pid: int, started: str, grace_seconds: float = 10.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it is still there after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not process_alive(pid, started):
+            return
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + grace_seconds
+        while time.monotonic() < deadline and process_alive(pid, started):
+            time.sleep(0.05)
+
+
+def docker(*args: str) -> str:
+    """Run the Docker client; its error output becomes an EndpointError."""
+    try:
+        done = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise EndpointError("--docker needs the Docker client (`docker`) on PATH") from None
+    if done.returncode != 0:
+        raise EndpointError(f"docker {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout.strip()
+
+
+def start_container(image: str, name: str, port: int, bundle_uri: str) -> str:
+    """Run the serving image with the bundle mounted read-only (a local bundle) and the port on loopback."""
+    options = ["run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:{CONTAINER_PORT}"]
+    storage_uri = bundle_uri
+    if "://" not in bundle_uri:
+        options += ["--volume", f"{Path(bundle_uri).resolve()}:/model:ro"]
+        storage_uri = "/model"
+    for key, value in server_env(CONTAINER_PORT, storage_uri).items():
+        options += ["--env", f"{key}={value}"]
+    return docker(*options, image)
+
+
+def container_alive(container_id: str) -> bool:
+    try:
+        return docker("inspect", "--format", "{{.State.Running}}", container_id) == "true"
+    except EndpointError:
+        return False
+
+
+def wait_healthy(url: str, alive: Callable[[], bool], timeout: float) -> None:
+    """Poll the health route until it answers 200; EndpointError if the server dies or the time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not alive():
+            raise EndpointError(f"the model server for {url} exited before its health route answered 200")
+        status = http_status(url + HEALTH_ROUTE)
+        if status == 200:
+            return
+        if time.monotonic() > deadline:
+            last = f"HTTP {status}" if status else "no answer"
+            raise EndpointError(f"the model server at {url} was not healthy after {timeout:g} s (last: {last})")
+        time.sleep(0.2)
+
+
+def http_status(url: str) -> int | None:
+    """The HTTP status of GET `url`, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def post_json(url: str, payload: Any, timeout: float = 60.0) -> tuple[int, Any]:
+    """POST JSON; (status, parsed JSON answer or text). Raises OSError when nothing answers."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            status, raw = int(answer.status), answer.read()
+    except urllib.error.HTTPError as error:
+        status, raw = int(error.code), error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (the server binds it a moment later)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_time(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""  # no /proc (macOS): liveness falls back to the pid alone
