@@ -129,6 +129,7 @@ class LocalEndpoints:
         if image:
             name = f"mlops-{endpoint_name}-{port}".lower()
             record["container_id"] = servers.start_container(image, name, port, model["bundle_uri"])
+            record["log"] = f"docker logs {record['container_id'][:12]}"
         else:
             env = {**self.env, **servers.server_env(port, model["bundle_uri"])}
             record["pid"], record["pid_start"] = servers.start_process(self.command, env, log)
@@ -137,7 +138,7 @@ class LocalEndpoints:
         except EndpointError as error:
             output = _container_tail(record["container_id"]) if image else _tail(log)
             self._stop(record)
-            where = f"`docker logs {record['container_id'][:12]}`" if image else str(log)
+            where = f"container {record['container_id'][:12]}, now removed" if image else str(log)
             ref = f"{model['model_name']}:{model['version']}"
             message = f"{ref} at endpoint {endpoint_name!r}: {error}; its output ({where}): {output}"
             raise EndpointError(message) from None
@@ -150,8 +151,7 @@ class LocalEndpoints:
 
     def _stop(self, record: Mapping[str, Any]) -> None:
         if record.get("container_id"):
-            if servers.container_alive(record["container_id"]):
-                servers.docker("rm", "--force", record["container_id"])
+            servers.remove_container(record["container_id"])
         elif record.get("pid"):
             servers.stop_process(int(record["pid"]), record.get("pid_start", ""))
 
@@ -176,9 +176,5 @@ def _tail(log: Path, lines: int = 5) -> str:
     return " | ".join(text) or "(none)"
 
 
-def _container_tail(container_id: str, lines: int = 5) -> str:
-    try:
-        text = servers.docker("logs", "--tail", str(lines), container_id).splitlines()
-    except EndpointError as error:
-        text = [str(error)]
-    return " | ".join(text) or "(none)"
+def _container_tail(container_id: str) -> str:
+    return " | ".join(servers.container_logs(container_id).strip().splitlines()) or "(none)"

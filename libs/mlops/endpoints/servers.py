@@ -81,34 +81,65 @@ def stop_process(pid: int, started: str, grace_seconds: float = 10.0) -> None:
             time.sleep(0.05)
 
 
-def docker(*args: str) -> str:
-    """Run the Docker client; its error output becomes an EndpointError."""
+def _containers() -> Any:
+    """The Docker engine's containers (Docker SDK, `DOCKER_HOST` or the default socket)."""
+    import docker
+
     try:
-        done = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise EndpointError("--docker needs the Docker client (`docker`) on PATH") from None
-    if done.returncode != 0:
-        raise EndpointError(f"docker {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
-    return done.stdout.strip()
+        return docker.from_env().containers
+    except docker.errors.DockerException as error:
+        message = f"--docker needs a Docker engine: {error} (build-support/ensure-docker.sh starts one)"
+        raise EndpointError(message) from None
 
 
 def start_container(image: str, name: str, port: int, bundle_uri: str) -> str:
-    """Run the serving image with the bundle mounted read-only (a local bundle) and the port on loopback."""
-    options = ["run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:{CONTAINER_PORT}"]
-    storage_uri = bundle_uri
+    """Run the serving image with a local bundle mounted read-only and the port on loopback; its id."""
+    import docker
+
+    volumes, storage_uri = {}, bundle_uri
     if "://" not in bundle_uri:
-        options += ["--volume", f"{Path(bundle_uri).resolve()}:/model:ro"]
+        volumes = {str(Path(bundle_uri).resolve()): {"bind": "/model", "mode": "ro"}}
         storage_uri = "/model"
-    for key, value in server_env(CONTAINER_PORT, storage_uri).items():
-        options += ["--env", f"{key}={value}"]
-    return docker(*options, image)
+    try:
+        container = _containers().run(
+            image, detach=True, name=name, environment=server_env(CONTAINER_PORT, storage_uri), volumes=volumes,
+            ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
+        )  # fmt: skip
+    except docker.errors.ImageNotFound:
+        raise EndpointError(f"image {image} is not on this Docker engine: build it first") from None
+    except docker.errors.DockerException as error:
+        raise EndpointError(f"cannot start {image}: {error}") from None
+    return str(container.id)
 
 
 def container_alive(container_id: str) -> bool:
+    import docker
+
     try:
-        return docker("inspect", "--format", "{{.State.Running}}", container_id) == "true"
-    except EndpointError:
+        return bool(_containers().get(container_id).status == "running")
+    except docker.errors.DockerException:
         return False
+
+
+def container_logs(container_id: str, lines: int = 5) -> str:
+    import docker
+
+    try:
+        return str(_containers().get(container_id).logs(tail=lines).decode("utf-8", "replace"))
+    except docker.errors.DockerException as error:
+        return str(error)
+
+
+def remove_container(container_id: str) -> None:
+    """Stop and remove the container (gone already: nothing to do)."""
+    import docker
+
+    try:
+        _containers().get(container_id).remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.DockerException as error:
+        raise EndpointError(f"cannot remove container {container_id[:12]}: {error}") from None
 
 
 def wait_healthy(url: str, alive: Callable[[], bool], timeout: float) -> None:

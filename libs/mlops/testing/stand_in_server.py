@@ -79,7 +79,8 @@ def main() -> int:
         def log_message(self, format: str, *args: Any) -> None:  # the base class's name
             """Quiet: the tests read answers, not an access log."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    # Loopback unless told (a container must listen on all of its interfaces to be reachable).
+    server = ThreadingHTTPServer((os.environ.get("STAND_IN_HOST", "127.0.0.1"), port), Handler)
     print(f"stand-in server: serving {model_path} on port {port}", flush=True)
     server.serve_forever()
     return 0
