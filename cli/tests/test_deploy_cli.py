@@ -85,6 +85,10 @@ def test_vertex_errors_are_one_line(vertex: tuple[FakeVertex, str], capsys: pyte
     assert main(["--env", env, "endpoints", "list", "--target", "vertex"]) == 2
     err = one_line_error(capsys)
     assert f"GET projects/{PROJECT}/locations/{REGION}/endpoints failed: permission denied (403)" in err
+    fake.fail("POST", ":deployModel", code=429, status="RESOURCE_EXHAUSTED")
+    assert main(["--env", env, "deploy", "churn:1", "--target", "vertex"]) == 2
+    err = one_line_error(capsys)
+    assert f"Google API POST projects/{PROJECT}/locations/{REGION}/endpoints/" in err and ":deployModel failed" in err
     assert main(["--env", env, "deploy", "churn:1", "--target", "vertex", "--port", "9000"]) == 2
     assert "--docker, --image and --port are for --target local" in one_line_error(capsys)
 

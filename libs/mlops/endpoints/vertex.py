@@ -44,15 +44,16 @@ class VertexEndpoints:
                 f"{ref} is in a local registry, not on Vertex AI: deploy it with --target local, "
                 "or register it on Vertex AI (registry_uri: vertex://PROJECT/REGION)"
             )
-        endpoint = self._find(endpoint_name) or self._create(endpoint_name)
-        self._align_logging(endpoint)
-        before = self._models(endpoint)
+        endpoint = self._find(endpoint_name)
+        before = self._models(endpoint) if endpoint else []
         if any(model.model_resource == version.resource_name for model in before):
             raise EndpointError(f"{ref} is already deployed on endpoint {endpoint_name!r}: use promote or rollback")
         if not before and traffic != 100:
             raise EndpointError(
                 f"endpoint {endpoint_name!r} has no deployed model: the first one takes all traffic (drop --traffic)"
             )
+        endpoint = endpoint or self._create(endpoint_name)
+        self._align_logging(endpoint)
         split = canary_split({model.id: model.traffic for model in before}, "0", traffic)
         serving = self.serving
         self._deploy_one(endpoint, version.resource_name, f"{version.model_name}-v{version.version}", split,
@@ -92,12 +93,14 @@ class VertexEndpoints:
             if wanted["id"] in live_ids:
                 ids[wanted["id"]] = wanted["id"]
                 continue
-            split = {**{model.id: model.traffic for model in self._models(endpoint)}, "0": 0}
-            known = {model.id for model in self._models(endpoint)}
+            deployed = {model.id: model.traffic for model in self._models(endpoint)}
+            # At 0% next to the models serving now (the split moves below, in one update); alone
+            # on an emptied endpoint it must take 100%, the only split Vertex AI accepts there.
+            split = {**deployed, "0": 0} if deployed else {"0": 100}
             name = f"{wanted['model_name']}-v{wanted['version']}"
             self._deploy_one(endpoint, wanted["model_resource"], name, split, wanted["machine_type"],
                              wanted["min_replicas"], wanted["max_replicas"])  # fmt: skip
-            ids[wanted["id"]] = next(m.id for m in self._models(endpoint) if m.id not in known)
+            ids[wanted["id"]] = next(m.id for m in self._models(endpoint) if m.id not in deployed)
         split = {ids[model["id"]]: int(model["traffic"]) for model in target["models"]}
         current = self._models(endpoint)
         if split and split != {model.id: model.traffic for model in current if model.id in split}:

@@ -157,6 +157,17 @@ def test_rollback_after_promote_redeploys_the_old_version_with_its_machines(
     assert redeploy.traffic_split["0"] == 0  # traffic moves in one PATCH once it is up
 
 
+def test_undeploy_empties_the_endpoint_and_rollback_redeploys_the_split(
+    fake: FakeVertex, endpoints: VertexEndpoints, versions: list[ModelVersion]
+) -> None:
+    endpoints.deploy(versions[0], "churn-endpoint")
+    endpoints.deploy(versions[1], "churn-endpoint", traffic=30)
+    assert endpoints.undeploy("churn-endpoint").models == []
+    assert split_by_version(fake) == {}
+    endpoints.rollback("churn-endpoint")
+    assert split_by_version(fake) == {"1": 70, "2": 30}
+
+
 def test_rollback_refuses_an_endpoint_changed_outside_mlops(
     fake: FakeVertex, endpoints: VertexEndpoints, versions: list[ModelVersion]
 ) -> None:
@@ -199,6 +210,7 @@ def test_refusals_name_the_endpoint_or_version(
         endpoints.promote("nope")
     with pytest.raises(EndpointError, match="the first one takes all traffic"):
         endpoints.deploy(versions[0], "churn-endpoint", traffic=10)
+    assert fake.endpoints.endpoints == {}  # refused before anything was created
     local = ModelVersion("churn", "1", ["default"], {}, {}, "/tmp/bundle", "2026-01-01T00:00:00Z")
     with pytest.raises(EndpointError, match="churn:1 is in a local registry"):
         endpoints.deploy(local, "churn-endpoint")
