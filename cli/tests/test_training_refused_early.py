@@ -80,3 +80,26 @@ def test_a_feature_view_another_problem_wrote_fails_before_any_step(
     assert f"features.view_name: feature view 'churn' in {store} holds features ['outdoor_temp_c']" in err
     assert "(e.g. 'churn_v2')" in err and "Traceback" not in err and err.count("\n") == 1
     assert sorted(_written(tmp_path)) == before
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        # The quotes a shell user added reached ingest once, and failed there after 91 s of retries.
+        ('source_uri="sample://churn?rows=5"', '--set source_uri="sample://churn?rows=5": the value keeps its quotes'),
+        ("source_uri=/no/such/table.csv", "/no/such/table.csv: source file not found"),
+        ("target=no_such_column", "data.target 'no_such_column' is not a column"),
+        ("split_method=time", "churn: with --set split_method: data: split.method 'time' orders rows"),
+    ],
+)
+def test_data_overrides_are_checked_before_any_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
+) -> None:
+    config = tmp_path / "churn.yaml"
+    text = (PIPELINES / "churn.yaml").read_text().replace("  timestamp_column: event_timestamp\n", "")
+    config.write_text(text.replace("rows=50000", "rows=500"))
+    argv = ["--env", str(_environment(tmp_path)), "run", "--config", str(config), "--set", override]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert _written(tmp_path) == []

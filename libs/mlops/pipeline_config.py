@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from mlops.config import _Section, read_yaml_mapping, validate_model
 from mlops.features import FeatureError, FeatureSpec, load_spec
 from mlops.metrics import METRICS_BY_PROBLEM, ModelType, ProblemType
+from mlops.row_keys import DERIVED_COLUMNS, ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 
 
 class SplitConfig(_Section):
@@ -42,12 +43,41 @@ class CsvConfig(_Section):
 
 class DataConfig(_Section):
     source: str = Field(description="CSV/Parquet path or URI, sample://PROBLEM?rows=N, or bq://PROJECT.DATASET.TABLE")
-    entity_column: str
-    timestamp_column: str
+    # Both keys are optional: ingest derives what is missing (mlops.row_keys explains how, and what
+    # it means for the feature store's point-in-time join).
+    entity_column: str = Field(default="", description="the entity id; empty: a key derived from each row")
+    timestamp_column: str = Field(default="", description="the event time; empty: one snapshot time per ingest")
     target: str
     problem_type: ProblemType
     split: SplitConfig = Field(default_factory=SplitConfig)
     csv: CsvConfig = Field(default_factory=CsvConfig)
+    drop_columns: list[str] = Field(default_factory=list, description="source columns ingest leaves out")
+
+    @model_validator(mode="after")
+    def _keys_fit(self) -> DataConfig:
+        if self.split.method == "time" and not self.timestamp_column:
+            raise ValueError(
+                "split.method 'time' orders rows by data.timestamp_column, which is empty; "
+                "name the column that holds each row's time, or use split.method: random"
+            )
+        for role, name in (("entity_column", self.entity_column), ("timestamp_column", self.timestamp_column)):
+            if name in DERIVED_COLUMNS:
+                raise ValueError(f"{role} {name!r} is a column ingest derives itself; leave {role} empty instead")
+        used = {"target": self.target, "entity_column": self.entity_column, "timestamp_column": self.timestamp_column}
+        for role, name in used.items():
+            if name and name in self.drop_columns:
+                raise ValueError(f"drop_columns lists {name!r}, which is data.{role}")
+        return self
+
+    @property
+    def entity_key(self) -> str:
+        """The column the feature store keys rows by: `entity_column`, or the key ingest derives."""
+        return self.entity_column or ROW_KEY_COLUMN
+
+    @property
+    def event_time(self) -> str:
+        """The column the point-in-time join orders by: `timestamp_column`, or ingest's snapshot time."""
+        return self.timestamp_column or SNAPSHOT_TIME_COLUMN
 
 
 class FeaturesConfig(_Section):
@@ -122,6 +152,11 @@ class PipelineConfig(_Section):
         listed = self.features.numeric + self.features.categorical
         if undeclared := [name for name in listed if name not in spec.feature_names]:
             raise ValueError(f"features {undeclared} are not produced by any transform in features.transforms")
+        for transform in spec.transforms:
+            if dropped := [column for column in transform.inputs() if column in self.data.drop_columns]:
+                raise ValueError(
+                    f"features.transforms {transform.name!r} reads {dropped}, which data.drop_columns drops"
+                )
         return self
 
     def feature_spec(self) -> FeatureSpec:
@@ -129,8 +164,8 @@ class PipelineConfig(_Section):
         try:
             return load_spec(
                 {
-                    "entity_column": self.data.entity_column,
-                    "timestamp_column": self.data.timestamp_column,
+                    "entity_column": self.data.entity_key,
+                    "timestamp_column": self.data.event_time,
                     "transforms": self.features.transforms,
                 },
                 source="features.transforms",

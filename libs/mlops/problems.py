@@ -30,6 +30,8 @@ def problems(
     for problem in error.errors(include_context=False, include_url=False):
         location = [str(part) for part in problem["loc"]]
         message = problem["msg"]
+        if problem["type"] == "value_error":  # our validators' own words, without pydantic's prefix
+            message = message.removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden" and unknown_key is not None:
             message = unknown_key if isinstance(unknown_key, str) else unknown_key(location)
         elif show_input and _worth_showing(problem):

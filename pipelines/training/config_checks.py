@@ -1,7 +1,8 @@
 """Preflight checks of a training run's parameters against the components and the environment's stores.
 
 `preflight.py` checks the config against the data source; this module checks the run's final
-parameters (the config's values after any `--set` override): the hyperparameters against the
+parameters (the config's values after any `--set` override): data overrides (source, target, key
+columns, split, CSV options) as the file's own values were, the hyperparameters against the
 names train accepts (through `train.api`, which imports no estimator library), and the feature
 view against what the feature store already holds under that name. Each fails before any step
 runs, so a run that would fail in train or features never writes a split.
@@ -12,17 +13,59 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from mlops.feature_store import FeatureStoreError, existing_view_schema
 from mlops.features import FeatureError, load_spec
 from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PreflightError
+from mlops.problems import problems
 from train.api import HyperparameterError, check_hyperparameters
+from training.preflight import check_source
+
+# Run parameters that say what data the run reads, and the config key each comes from.
+DATA_PARAMETERS = {
+    "source_uri": ("data", "source"),
+    "target": ("data", "target"),
+    "problem_type": ("data", "problem_type"),
+    "entity_column": ("data", "entity_column"),
+    "timestamp_column": ("data", "timestamp_column"),
+    "split_method": ("data", "split", "method"),
+    "csv_options": ("data", "csv"),
+    "drop_columns": ("data", "drop_columns"),
+}
 
 
 def check_parameters(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
     """The training pipeline's parameter preflight (mlops.pipeline_definition): every check below."""
+    check_data_overrides(config, parameters)
     check_model(config, parameters)
     check_feature_view(config, parameters)
+
+
+def check_data_overrides(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
+    """When `--set` changed what data the run reads, check the changed config as the file's was:
+    validated like the file (a time split still needs a timestamp column), then against the source."""
+    document = config.model_dump(mode="json", by_alias=True)
+    changed = []
+    for parameter, path in DATA_PARAMETERS.items():
+        node = document
+        for key in path[:-1]:
+            node = node[key]
+        if parameter in parameters and parameters[parameter] != node[path[-1]]:
+            node[path[-1]] = parameters[parameter]
+            changed.append(parameter)
+    if not changed:
+        return  # the config's own values: preflight.check_source checked them already
+    try:
+        overridden = PipelineConfig.model_validate(document)
+    except ValidationError as error:
+        found = "; ".join(problems(error))
+        raise PreflightError(f"{config.name}: with --set {', '.join(changed)}: {found}") from None
+    source = str(parameters.get("source_uri", ""))
+    if len(source) > 1 and source[0] == source[-1] and source[0] in "\"'":
+        raise PreflightError(f"--set source_uri={source}: the value keeps its quotes; pass it without them")
+    check_source(overridden)
 
 
 def check_model(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:

@@ -63,11 +63,13 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
         "test_fraction": config.data.split.test,
         "split_seed": config.data.split.seed,
         "csv_options": config.data.csv.model_dump(),
+        "drop_columns": config.data.drop_columns,
         "schema_uri": config.validation.schema_file,
         "max_violation_rate": config.validation.max_violation_rate,
+        # Empty key columns are derived by ingest (mlops.row_keys); the feature store uses the result.
         "feature_spec": {
-            "entity_column": config.data.entity_column,
-            "timestamp_column": config.data.timestamp_column,
+            "entity_column": config.data.entity_key,
+            "timestamp_column": config.data.event_time,
             "transforms": config.features.transforms,
         },
         "feature_transforms": config.features.transforms,  # the same, for the model bundle
@@ -130,6 +132,7 @@ def build_pipeline(
         test_fraction: float,
         split_seed: int,
         csv_options: dict,
+        drop_columns: list,
         schema_uri: str,
         max_violation_rate: float,
         feature_spec: dict,
@@ -167,6 +170,7 @@ def build_pipeline(
                     key_column=entity_column,
                     time_column=timestamp_column,
                     csv_options=csv_options,
+                    drop_columns=drop_columns,
                 ),
                 "ingest",
             )

@@ -12,6 +12,7 @@ import sys
 from ingest.api import CsvOptions, SourceError, non_numeric_values, preview_columns
 from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PreflightError
+from mlops.row_keys import ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 from validate.api import is_numeric
 
 _DATE_OPS = ("hour_of_day", "day_of_week", "month")
@@ -21,7 +22,7 @@ def check_source(config: PipelineConfig) -> dict[str, str]:
     """Raise PreflightError if the source lacks a column, has a wrong type or no rows; else its columns."""
     source = config.data.source
     try:
-        preview = preview_columns(source, _csv_options(config))
+        preview = preview_columns(source, _csv_options(config), config.data.drop_columns)
     except SourceError as error:
         raise PreflightError(str(error)) from None
     columns = preview.columns
@@ -33,8 +34,12 @@ def check_source(config: PipelineConfig) -> dict[str, str]:
     problems = []
     for role, name in (("data.target", config.data.target), ("data.entity_column", config.data.entity_column),
                        ("data.timestamp_column", config.data.timestamp_column)):  # fmt: skip
-        if name not in columns:
+        if name and name not in columns:
             problems.append(f"{role} {name!r} is not a column")
+    derived_keys = {"data.entity_column": ROW_KEY_COLUMN, "data.timestamp_column": SNAPSHOT_TIME_COLUMN}
+    for role, derived in derived_keys.items():
+        if not getattr(config.data, role.removeprefix("data.")) and derived in columns:
+            problems.append(f"column {derived!r} is the one ingest derives when {role} is empty; set {role} to it")
     for transform in config.feature_spec().transforms:
         for column in transform.inputs():
             if column not in columns:

@@ -5,6 +5,7 @@ Everything else in the package is the component's own business and may change wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -33,18 +34,19 @@ class NonNumeric:
     examples: list[tuple[int, str]]  # (row number, counting the first row after any header as 1; value)
 
 
-def preview_columns(source: str, csv: CsvOptions | None = None) -> SourceColumns:
+def preview_columns(source: str, csv: CsvOptions | None = None, drop_columns: Sequence[str] = ()) -> SourceColumns:
     """The columns and types ingest would read from `source`, from a few rows of it.
 
     A `sample://` source is generated with at most 50 rows and a BigQuery table is read with
     `LIMIT 50`, so a preview takes seconds at most whatever the table's size. A CSV file is parsed
-    whole with `csv`'s options, as ingest parses it, so a bad row fails here. Raises SourceError,
-    naming the source (and the line), if it cannot be read.
+    whole with `csv`'s options, as ingest parses it, so a bad row fails here. Columns are named and
+    `drop_columns` left out as ingest does. Raises SourceError, naming the source (and the line, or
+    a dropped column that does not exist), if it cannot be read.
     """
     preview = _preview_uri(source)
     connection = duckdb.connect()
     try:
-        opened = open_source(connection, preview, csv=csv)
+        opened = open_source(connection, preview, csv=csv, drop_columns=drop_columns)
         described = connection.execute(f"DESCRIBE SELECT * FROM {opened.relation}").fetchall()
         has_rows = connection.execute(f"SELECT 1 FROM {opened.relation} LIMIT 1").fetchone() is not None
     except duckdb.Error as error:

@@ -24,6 +24,7 @@ def ingest(
     key_column: str = "",
     time_column: str = "",
     csv_options: dict = {},  # noqa: B006  # KFP reads defaults from the signature; never mutated
+    drop_columns: list = [],  # noqa: B006  # the same
 ) -> int:
     """Split the table at `source_uri` into train/valid/test Parquet datasets.
 
@@ -34,10 +35,13 @@ def ingest(
         split_method: "random" (seeded hash of key_column, or of the whole row) or "time".
         train_fraction, valid_fraction, test_fraction: shares of rows; must add up to 1.
         seed: seed of the random split.
-        key_column: random split only; rows that share a key stay in one split.
-        time_column: time split only; the column that orders rows in time.
+        key_column: the entity column; in a random split, rows that share a key stay in one split.
+            Empty: ingest adds `mlops_row_key`, derived from each row's content (mlops.row_keys).
+        time_column: the event time; a time split orders rows by it. Empty: ingest adds
+            `mlops_snapshot_time`, this execution's time, to every row.
         csv_options: how CSV files are parsed: delimiter, header, null_values, bad_rows
             ("error" or "skip"); the config's data.csv.
+        drop_columns: source columns left out of the splits (the config's data.drop_columns).
 
     Returns:
         The number of rows read from the source.
@@ -62,7 +66,7 @@ def ingest(
     except CsvError as error:
         raise IngestError(str(error)) from None
     paths = {split: artifact.path for split, artifact in artifacts.items()}
-    result = ingest_to_parquet(source_uri, paths, spec, csv=csv)
+    result = ingest_to_parquet(source_uri, paths, spec, csv=csv, drop_columns=drop_columns, derive_keys=True)
     for split, artifact in artifacts.items():
         metadata = {"rows": result.rows[split], "format": "parquet", "source": source_uri}
         artifact.metadata.update({**metadata, "skipped_rows": result.skipped_rows})

@@ -7,8 +7,9 @@ partitioned Parquet export, so memory stays bounded whatever the table size.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,7 @@ import duckdb
 from ingest.csv_files import CsvError, CsvOptions
 from ingest.sources import SourceError, open_source
 from mlops import storage
+from mlops.row_keys import ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 from mlops.sql import quote_identifier, quote_literal
 
 SPLITS = ("train", "valid", "test")
@@ -64,12 +66,16 @@ class IngestResult:
         return sum(self.rows.values())
 
 
-def render_split_sql(source_relation: str, spec: SplitSpec) -> str:
-    """The split query from its SQL template. Identifiers are quoted; numbers come typed from spec."""
-    template = resources.files("ingest").joinpath("sql", f"split_{spec.method}.sql").read_text()
+def render_split_sql(source_relation: str, spec: SplitSpec, derived_columns: str = "") -> str:
+    """The split query from its SQL template. Identifiers are quoted; numbers come typed from spec.
+
+    `derived_columns` (from `render_derived_columns`) are added to every row before the split column.
+    """
+    template = _template(f"split_{spec.method}.sql")
     train_cut = float(spec.train_fraction)
     return template.format(
         source=source_relation,
+        derived_columns=derived_columns,
         split_column=quote_identifier(_SPLIT_COLUMN),
         # Without a key column the whole row is the key: deterministic, and duplicates stay together.
         key=quote_identifier(spec.key_column) if spec.key_column else "source_row",
@@ -80,6 +86,23 @@ def render_split_sql(source_relation: str, spec: SplitSpec) -> str:
     )
 
 
+def render_derived_columns(spec: SplitSpec, snapshot_time: datetime) -> str:
+    """The key columns of mlops.row_keys that `spec` lacks: a row key without key_column, and
+    `snapshot_time` (UTC) as every row's time without time_column."""
+    sql = ""
+    if not spec.key_column:
+        sql += _template("row_key.sql").format(name=quote_identifier(ROW_KEY_COLUMN))
+    if not spec.time_column:
+        moment = snapshot_time.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        name = quote_identifier(SNAPSHOT_TIME_COLUMN)
+        sql += _template("snapshot_time.sql").format(name=name, snapshot_time=quote_literal(moment))
+    return sql
+
+
+def _template(name: str) -> str:
+    return resources.files("ingest").joinpath("sql", name).read_text()
+
+
 def ingest_to_parquet(
     source_uri: str,
     outputs: Mapping[str, str],
@@ -87,11 +110,15 @@ def ingest_to_parquet(
     *,
     bigquery_endpoint: str | None = None,
     csv: CsvOptions | None = None,
+    drop_columns: Sequence[str] = (),
+    derive_keys: bool = False,
 ) -> IngestResult:
     """Read `source_uri` and write each split in `outputs` (split name -> local file path).
 
     `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake);
-    `csv` says how CSV files are parsed (delimiter, header, null markers, bad rows).
+    `csv` says how CSV files are parsed (delimiter, header, null markers, bad rows);
+    `drop_columns` are left out of the outputs. With `derive_keys`, a table without key_column or
+    time_column gets the key columns of mlops.row_keys in their place.
 
     Outputs are written to a temporary folder first and moved into place only once every split
     is complete, so a failure never leaves a partial dataset behind.
@@ -102,10 +129,12 @@ def ingest_to_parquet(
         raise IngestError(f"unknown split(s) {sorted(unknown)}; expected a subset of {SPLITS}")
     connection = duckdb.connect()
     try:
-        relation, skipped = _source_view(connection, source_uri, bigquery_endpoint, csv)
+        relation, skipped = _source_view(connection, source_uri, bigquery_endpoint, csv, drop_columns)
         columns = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE source_rows)").fetchall())
-        _check_columns(source_uri, columns, spec)
-        query = render_split_sql(relation, spec)
+        _check_columns(source_uri, columns, spec, derive_keys)
+        derived = render_derived_columns(spec, datetime.now(UTC)) if derive_keys else ""
+        query = render_split_sql(relation, spec, derived)
+        columns = _described(connection, query)
         with storage.staging_folder(outputs.values(), prefix="ingest-") as staging:
             connection.execute(
                 f"COPY ({query}) TO {quote_literal(str(staging))} "
@@ -119,11 +148,24 @@ def ingest_to_parquet(
     return IngestResult(rows=rows, columns=columns, outputs=dict(outputs), skipped_rows=skipped)
 
 
+def _described(connection: duckdb.DuckDBPyConnection, query: str) -> dict[str, str]:
+    """The output columns (name -> type) of `query`, without the split column."""
+    described = dict(connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE {query})").fetchall())
+    described.pop(_SPLIT_COLUMN, None)
+    return described
+
+
 def _source_view(
-    connection: duckdb.DuckDBPyConnection, source_uri: str, bigquery_endpoint: str | None, csv: CsvOptions | None
+    connection: duckdb.DuckDBPyConnection,
+    source_uri: str,
+    bigquery_endpoint: str | None,
+    csv: CsvOptions | None,
+    drop_columns: Sequence[str],
 ) -> tuple[str, int]:
     try:
-        source = open_source(connection, source_uri, bigquery_endpoint=bigquery_endpoint, csv=csv)
+        source = open_source(
+            connection, source_uri, bigquery_endpoint=bigquery_endpoint, csv=csv, drop_columns=drop_columns
+        )
         connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {source.relation}")
     except (SourceError, CsvError) as error:
         raise IngestError(str(error)) from None
@@ -138,10 +180,19 @@ def _source_view(
     return "source_rows", source.skipped_rows
 
 
-def _check_columns(source_uri: str, columns: Mapping[str, str], spec: SplitSpec) -> None:
-    for role, name in (("key_column", spec.key_column), ("time_column", spec.time_column)):
+def _check_columns(source_uri: str, columns: Mapping[str, str], spec: SplitSpec, derive_keys: bool) -> None:
+    for role, name, derived in (
+        ("key_column", spec.key_column, ROW_KEY_COLUMN),
+        ("time_column", spec.time_column, SNAPSHOT_TIME_COLUMN),
+    ):
         if name and name not in columns:
             raise IngestError(f"{source_uri}: {role} {name!r} is not a column; columns are: {', '.join(columns)}")
+        if derive_keys and not name and derived in columns:
+            raise IngestError(
+                f"{source_uri}: has a column named {derived!r}, the name ingest gives the column it derives "
+                f"when no {role} is set; name it as the {role} (data.entity_column / data.timestamp_column) "
+                "or rename it"
+            )
     if _SPLIT_COLUMN in columns:
         raise IngestError(f"{source_uri}: column name {_SPLIT_COLUMN!r} is reserved for the split")
 

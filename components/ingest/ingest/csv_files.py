@@ -18,6 +18,8 @@ import duckdb
 
 from mlops.sql import quote_literal
 
+# DuckDB's name for a header field that is empty: `column0`, `column07`, ... (its position, padded).
+_GENERATED_NAME = re.compile(r"^column(\d+)$")
 # Characters a single sniffed column's name may contain when the real delimiter was missed.
 _DELIMITER_HINTS = (",", ";", "\t", "|")
 _REJECTS = "csv_rejects"
@@ -96,6 +98,30 @@ def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, op
         f"{where}: line {line}: {_problem(message, column)}: {text.strip()!r} ({len(lines)} bad row(s) in all); "
         "fix the file, or set data.csv.bad_rows: skip to drop such rows"
     )
+
+
+def unnamed_columns(
+    connection: duckdb.DuckDBPyConnection, uri: str, columns: list[str], options: CsvOptions
+) -> dict[str, str]:
+    """The columns whose header field is empty (an R or pandas row index, most often), each with the
+    name it gets instead: `unnamed_<position>`, counting from 0 as pandas does ("Unnamed: 0").
+
+    DuckDB names such a column `column<position>`, which reads like a real name. Only a column with
+    that generated name whose header field is really empty is renamed.
+    """
+    candidates = {name: int(match[1]) for name in columns if (match := _GENERATED_NAME.match(name))}
+    candidates = {name: position for name, position in candidates.items() if columns[position : position + 1] == [name]}
+    if not options.header or not candidates:
+        return {}
+    arguments = [quote_literal(uri), "header = false", "all_varchar = true"]
+    if options.delimiter:
+        arguments.append(f"delim = {quote_literal(options.delimiter)}")
+    header = connection.execute(f"SELECT * FROM read_csv({', '.join(arguments)}) LIMIT 1").fetchone() or ()
+    if len(header) != len(columns):
+        return {}  # the header line did not parse like the file: leave the names as DuckDB gave them
+    empty = [name for name, position in candidates.items() if not (header[position] or "").strip()]
+    renamed = {name: f"unnamed_{candidates[name]}" for name in empty}
+    return {old: new for old, new in renamed.items() if new not in columns}
 
 
 def _problem(message: str, column: str | None) -> str:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
@@ -16,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 
 from ingest.bigquery import BigQuerySourceError, read_bigquery
-from ingest.csv_files import CsvError, CsvOptions, check_csv, csv_relation
+from ingest.csv_files import CsvError, CsvOptions, check_csv, csv_relation, unnamed_columns
 from mlops import storage
 from mlops.sample_data import SampleSpec, generate
-from mlops.sql import quote_literal
+from mlops.sql import quote_identifier, quote_literal
 
 _READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
 
@@ -41,12 +42,40 @@ def open_source(
     *,
     bigquery_endpoint: str | None = None,
     csv: CsvOptions | None = None,
+    drop_columns: Sequence[str] = (),
 ) -> Source:
     """The source at `uri`, checked: a CSV file is scanned once and bad rows raise SourceError.
 
     `bigquery_endpoint` points `bq://` sources at another BigQuery API root (an emulator or a fake);
-    `csv` says how to parse CSV files (other sources ignore it).
+    `csv` says how to parse CSV files (other sources ignore it). A CSV column with an empty header
+    is named `unnamed_<position>` (csv_files.unnamed_columns); `drop_columns` are left out, and one
+    that is not a column raises SourceError.
     """
+    source = _open(connection, uri, bigquery_endpoint, csv)
+    names = [row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()]
+    renamed = unnamed_columns(connection, uri, names, csv or CsvOptions()) if _is_csv(source) else {}
+    columns = {renamed.get(name, name): name for name in names}  # the name we use -> the name DuckDB read
+    if missing := [name for name in drop_columns if name not in columns]:
+        raise SourceError(
+            f"{uri}: data.drop_columns lists {missing}, which are not columns; columns are: {', '.join(columns)}"
+        )
+    if not renamed and not drop_columns:
+        return source
+    kept = [
+        f"{quote_identifier(read)} AS {quote_identifier(name)}"
+        for name, read in columns.items()
+        if name not in drop_columns
+    ]
+    return Source(f"(SELECT {', '.join(kept)} FROM {source.relation})", source.skipped_rows, source.rows)
+
+
+def _is_csv(source: Source) -> bool:
+    return source.relation.startswith("read_csv(")
+
+
+def _open(
+    connection: duckdb.DuckDBPyConnection, uri: str, bigquery_endpoint: str | None, csv: CsvOptions | None
+) -> Source:
     if uri.startswith("sample://"):
         return Source(sample_relation(connection, uri))
     if uri.startswith("bq://"):

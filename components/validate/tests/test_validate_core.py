@@ -196,3 +196,20 @@ def test_odd_column_names_and_quoted_values_are_safe_in_sql(tmp_path: Path) -> N
     spec = ColumnSpec(kind="string", categories=["O'Brien", "Smith"])
     (violation,) = validate_table(str(tmp_path / "t.parquet"), TableSchema(columns={'odd "name"; --': spec})).violations
     assert violation.message == "column 'odd \"name\"; --': unknown categories \"x'); DROP\" (1 row)"
+
+
+def test_a_small_split_is_not_failed_for_sampling_noise_in_its_null_rate(tmp_path: Path) -> None:
+    # A 29-row valid split with 2 nulls (6.9%) where the train split allowed 6%: one time in five
+    # at a true rate of 3%. The same 6.9% over 10,000 rows is drift.
+    schema = TableSchema(columns={"x": ColumnSpec(kind="float", max_null_rate=0.06)})
+    pq.write_table(pa.table({"x": [None] * 2 + [1.0] * 27}), tmp_path / "small.parquet")
+    assert validate_table(str(tmp_path / "small.parquet"), schema).passed
+    pq.write_table(pa.table({"x": [None] * 690 + [1.0] * 9310}), tmp_path / "large.parquet")
+    (violation,) = validate_table(str(tmp_path / "large.parquet"), schema).violations
+    assert violation.message == "column 'x': null rate 6.9% > 6.0% (690 rows)"
+
+
+def test_a_column_allowed_no_nulls_fails_on_its_first(tmp_path: Path) -> None:
+    schema = TableSchema(columns={"x": ColumnSpec(kind="float", max_null_rate=0.0)})
+    pq.write_table(pa.table({"x": [None] + [1.0] * 999}), tmp_path / "t.parquet")
+    assert not validate_table(str(tmp_path / "t.parquet"), schema).passed

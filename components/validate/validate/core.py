@@ -22,6 +22,7 @@ from validate.duck import (
     open_table,
 )
 from validate.errors import DataValidationError, ValidateError
+from validate.rates import null_rate_exceeds
 from validate.render import render_html, render_markdown
 from validate.report import ALWAYS_FAIL, ValidationReport, Violation, percent, plural, raise_on_failure
 from validate.schema import ColumnSpec, TableSchema
@@ -163,7 +164,7 @@ def _value_violations(connection: Any, path: str, specs: dict[str, ColumnSpec], 
     for index, (column, spec) in enumerate(specs.items()):
         nulls, out_of_range, unknown = (int(value) for value in counts[3 * index : 3 * index + 3])
         in_range, in_categories = conditions[column]
-        if nulls / rows > spec.max_null_rate:
+        if null_rate_exceeds(nulls, rows, spec.max_null_rate):
             excess = nulls / rows - spec.max_null_rate
             violations.append(
                 Violation(column, "null_rate", percent(spec.max_null_rate), percent(nulls / rows), nulls, excess)

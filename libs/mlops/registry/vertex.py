@@ -28,6 +28,7 @@ from mlops.registry.base import (
     check_metrics,
     check_model_name,
 )
+from mlops.serving_contract import ServingContainer
 
 # SDK imports are inside the methods: importing aiplatform takes seconds, and a local registry
 # never needs it. Those marked `no-infer-dep` ship with google-cloud-aiplatform (inferred here).
@@ -82,7 +83,8 @@ class VertexModelRegistry:
         parent = self._find(model_name)
         try:
             model = aiplatform.Model.upload(
-                serving_container_image_uri=self.serving_image,
+                # The image and the routes it serves: without routes Vertex AI would call its own defaults.
+                **ServingContainer(self.serving_image).upload_arguments(),
                 artifact_uri=gcs_uri(bundle_uri),
                 display_name=model_name,
                 parent_model=parent.resource_name if parent else None,

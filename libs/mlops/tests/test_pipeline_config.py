@@ -46,6 +46,16 @@ def test_shipped_configs_are_valid_and_differently_shaped() -> None:
         ({"data.problem_type": "ranking"}, r"data\.problem_type: Input should be 'classification' or 'regression'"),
         ({"features.numerc": ["a"]}, r"features\.numerc: unknown key"),
         ({"features.numeric": ["churned"]}, "target 'churned' is also listed as a feature"),
+        (
+            {"data.timestamp_column": None, "data.split": {"method": "time"}},
+            r"split\.method 'time' orders rows by data\.timestamp_column, which is empty; name the column",
+        ),
+        ({"data.entity_column": "mlops_row_key"}, "entity_column 'mlops_row_key' is a column ingest derives itself"),
+        ({"data.drop_columns": ["churned"]}, r"drop_columns lists 'churned', which is data\.target"),
+        (
+            {"data.drop_columns": ["monthly_charges"]},
+            r"features\.transforms 'monthly_charges' reads \['monthly_charges'\], which data\.drop_columns drops",
+        ),
     ],
 )
 def test_broken_configs_name_file_key_and_problem(tmp_path: Path, change: dict, message: str) -> None:
@@ -74,3 +84,12 @@ def test_the_feature_view_defaults_to_the_problem_name(tmp_path: Path) -> None:
     assert load_pipeline_config(path).feature_view() == "churn_eu"
     path = write_variant(tmp_path, {"features.view_name": "shared_view"})
     assert load_pipeline_config(path).feature_view() == "shared_view"
+
+
+def test_a_table_without_id_or_timestamp_uses_the_keys_ingest_derives(tmp_path: Path) -> None:
+    config = load_pipeline_config(write_variant(tmp_path, {"data.entity_column": None, "data.timestamp_column": None}))
+    assert (config.data.entity_column, config.data.timestamp_column) == ("", "")
+    spec = config.feature_spec()
+    assert (spec.entity_column, spec.timestamp_column) == ("mlops_row_key", "mlops_snapshot_time")
+    keyed = load_pipeline_config(PIPELINES / "churn.yaml").feature_spec()
+    assert (keyed.entity_column, keyed.timestamp_column) == ("entity_id", "event_timestamp")

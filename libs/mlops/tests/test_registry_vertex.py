@@ -45,7 +45,13 @@ def test_first_version_upload_evaluation_and_alias_requests(fake: FakeVertex, re
         "displayName": "churn",
         "description": "first",
         "artifactUri": "gs://bucket/run-1/model",
-        "containerSpec": {"imageUri": "europe-docker.pkg.dev/p/serve:1"},
+        # The routes our server answers: without them Vertex AI would call its own default routes.
+        "containerSpec": {
+            "imageUri": "europe-docker.pkg.dev/p/serve:1",
+            "ports": [{"containerPort": 8080}],
+            "healthRoute": "/health",
+            "predictRoute": "/predict",
+        },
         "labels": {"problem": "classification"},
         "versionAliases": ["default"],
     }

@@ -48,3 +48,23 @@ def test_null_values_make_the_markers_missing_values(tmp_path: Path) -> None:
     source = energy_table(tmp_path, floor_area={}, energy={5: "n/a", 9: "-", 12: "n/a"})
     columns = check_source(config_for(source, null_values=["n/a", "-"]))
     assert columns["energy_kwh"] == "DOUBLE" and columns["floor_area_m2"] in ("BIGINT", "INTEGER")
+
+
+def test_a_column_named_like_a_derived_key_must_be_named_in_the_config(tmp_path: Path) -> None:
+    source = energy_table(tmp_path, {}, {})
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(Path(source).read_text().replace("entity_id,", "mlops_row_key,", 1))
+    config = config_for(str(renamed))
+    keyless = config.model_copy(update={"data": config.data.model_copy(update={"entity_column": ""})})
+    message = "column 'mlops_row_key' is the one ingest derives when data.entity_column is empty"
+    with pytest.raises(PreflightError, match=message):
+        check_source(keyless)
+
+
+def test_dropped_columns_are_gone_for_the_checks_too(tmp_path: Path) -> None:
+    config = config_for(energy_table(tmp_path, {}, {}))
+    dropping = config.model_copy(update={"data": config.data.model_copy(update={"drop_columns": ["insulation"]})})
+    # (The config itself refuses this; the check here is that preflight reads the table as ingest will.)
+    message = "features.transforms 'insulation' reads column 'insulation', which is missing"
+    with pytest.raises(PreflightError, match=message):
+        check_source(dropping)

@@ -2,7 +2,7 @@
 -- on the same data gives the same split, and all rows of one key land in the same split.
 SELECT
     *,
-    CASE
+    {derived_columns}CASE
         WHEN (hash({key}, {seed}) % 1000000) / 1000000.0 < {train_cut} THEN 'train'
         WHEN (hash({key}, {seed}) % 1000000) / 1000000.0 < {valid_cut} THEN 'valid'
         ELSE 'test'

@@ -2,7 +2,7 @@
 -- rows (no leakage from the future into training).
 SELECT
     *,
-    CASE
+    {derived_columns}CASE
         WHEN percent_rank() OVER (ORDER BY {time_column}) < {train_cut} THEN 'train'
         WHEN percent_rank() OVER (ORDER BY {time_column}) < {valid_cut} THEN 'valid'
         ELSE 'test'
