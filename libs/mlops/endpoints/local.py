@@ -23,6 +23,7 @@ from mlops import storage
 from mlops.endpoints import servers
 from mlops.endpoints.base import DeployedModel, Endpoint, EndpointError, check_endpoint_name, now, read_json, write_json
 from mlops.registry import ModelVersion
+from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE
 
 DEFAULT_COMMAND = (sys.executable, "-m", "serve")  # components/serve's entry point
 
@@ -93,7 +94,7 @@ class LocalEndpoints:
     def predict(self, endpoint_name: str, instances: Sequence[Any]) -> dict[str, Any]:
         """The server's answer to `{"instances": [...]}`; its 400 error becomes an EndpointError."""
         record = self._record(endpoint_name)
-        url = record["url"] + servers.PREDICT_ROUTE
+        url = record["url"] + PREDICT_ROUTE
         try:
             status, answer = servers.post_json(url, {"instances": list(instances)})
         except OSError as error:
@@ -157,7 +158,7 @@ class LocalEndpoints:
 
     def _info(self, record: Mapping[str, Any], status: str = "") -> Endpoint:
         if not status:
-            healthy = self._alive(record) and servers.http_status(record["url"] + servers.HEALTH_ROUTE) == 200
+            healthy = self._alive(record) and servers.http_status(record["url"] + HEALTH_ROUTE) == 200
             status = "healthy" if healthy else "unhealthy" if self._alive(record) else "stopped"
         model = DeployedModel(
             id=str(record.get("container_id") or record.get("pid"))[:12], model_name=record["model_name"],

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops.endpoints.base import EndpointError
-
-HEALTH_ROUTE, PREDICT_ROUTE, CONTAINER_PORT = "/health", "/predict", 8080
+from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE
+from mlops.serving_contract import PORT as CONTAINER_PORT
 
 
 def server_env(port: int, storage_uri: str) -> dict[str, str]:

@@ -103,12 +103,12 @@ def test_serving_defaults_and_what_dev_ships() -> None:
 @pytest.mark.parametrize(
     ("serving", "problem"),
     [
-        ("{min_replicas: 3, max_replicas: 2}", r"serving: Value error, max_replicas \(2\) is less than min_replicas"),
+        ("{min_replicas: 3, max_replicas: 2}", r"serving: max_replicas \(2\) is less than min_replicas"),
         ("{min_replicas: 0}", r"serving.min_replicas: Input should be greater than or equal to 1"),
-        ("{request_logging: {enabled: true}}", r"serving.request_logging: Value error, bigquery_table is required"),
+        ("{request_logging: {enabled: true}}", r"serving.request_logging: bigquery_table is required"),
         ("{request_logging: {sampling_rate: 1.5}}", r"serving.request_logging.sampling_rate: Input should be less"),
         ("{request_logging: {bigquery_table: 'logs.t'}}", r"serving.request_logging.bigquery_table: String should"),
-        ("{endpoint_name: '{team}-x'}", r"serving.endpoint_name: Value error, '\{team\}-x': the only placeholder"),
+        ("{endpoint_name: '{team}-x'}", r"serving.endpoint_name: '\{team\}-x': the only placeholder"),
         ("{machine_typ: n1-standard-2}", r"serving.machine_typ: unknown key"),
     ],
 )
