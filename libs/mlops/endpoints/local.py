@@ -105,6 +105,8 @@ class LocalEndpoints:
         if status != 200:
             detail = answer.get("error", answer) if isinstance(answer, dict) else answer
             raise EndpointError(f"local endpoint {endpoint_name!r} refused the request (HTTP {status}): {detail}")
+        if not isinstance(answer, dict) or "predictions" not in answer:
+            raise EndpointError(f"local endpoint {endpoint_name!r} answered without predictions: {str(answer)[:200]}")
         return {"predictions": answer.get("predictions"), "model_version_id": record["version"]}
 
     # Internals.
