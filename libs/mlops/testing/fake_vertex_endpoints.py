@@ -87,8 +87,11 @@ class FakeEndpoints:
             _check_split(endpoint, body.get("trafficSplit") or {})
         if "predictRequestResponseLoggingConfig" in fields:
             _check_logging(body.get("predictRequestResponseLoggingConfig"))
-        for key in fields:
-            endpoint[key] = copy.deepcopy(body.get(key, {} if key in ("labels", "trafficSplit") else ""))
+        for key in fields:  # a masked field absent from the body is cleared, as in the REST API
+            if key in body:
+                endpoint[key] = copy.deepcopy(body[key])
+            else:
+                endpoint.pop(key, None)
         endpoint["updateTime"] = now()
         return endpoint
 

@@ -201,6 +201,13 @@ def test_an_existing_endpoints_logging_is_aligned_with_the_config(
     logging = parses_as(patch.body, "Endpoint").predict_request_response_logging_config
     assert (logging.enabled, logging.sampling_rate) == (True, 0.25)
     assert logging.bigquery_destination.output_uri == "bq://test-project.logs.churn"
+    no_logging = SERVING.request_logging.model_copy(update={"enabled": False})
+    quiet = SERVING.model_copy(update={"request_logging": no_logging})
+    VertexEndpoints("test-project", "us-central1", str(tmp_path), quiet).deploy(versions[1], "churn-endpoint", 10)
+    off = parses_as(fake.requests_to("PATCH")[-1].body, "Endpoint").predict_request_response_logging_config
+    assert not off.enabled and not off.bigquery_destination.output_uri
+    (endpoint,) = fake.endpoints.endpoints.values()
+    assert not endpoint.get("predictRequestResponseLoggingConfig", {}).get("enabled")
 
 
 def test_refusals_name_the_endpoint_or_version(
