@@ -67,8 +67,9 @@ def process_alive(pid: int, started: str) -> bool:
     return True
 
 
-def stop_process(pid: int, started: str, grace_seconds: float = 10.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL it if it is still there after the grace period."""
+def stop_process(pid: int, started: str, grace_seconds: float = 30.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it is still there after the grace period
+    (30 s: what Vertex AI gives a container; the server finishes in-flight requests within it)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if not process_alive(pid, started):
             return
