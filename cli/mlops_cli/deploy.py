@@ -136,11 +136,14 @@ def _server_command() -> list[str]:
 
 
 def _server_env() -> dict[str, str]:
-    """In a checkout, `python -m serve` imports components/serve from it (the CLI does not import it)."""
-    folder = default_config_dir().parent / "components" / "serve"
-    if not (folder / "serve").is_dir():
+    """In a checkout, `python -m serve` imports components/serve and the shared library from it:
+    the CLI never imports the server (layering), so its PEX holds neither all of serve's code nor
+    every lib module serve uses."""
+    root = default_config_dir().parent.resolve()
+    if not (root / "components" / "serve" / "serve").is_dir():
         return {}
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder.resolve()), os.environ.get("PYTHONPATH", "")]))}
+    paths = [str(root / "components" / "serve"), str(root / "libs"), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(filter(None, paths))}
 
 
 def _serving_image() -> str:
