@@ -77,6 +77,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _deploy(args: argparse.Namespace, settings: Settings) -> Endpoint:
+    """Resolve MODEL[:VERSION] in the environment's registry and deploy it to the chosen target."""
     from mlops.registry import open_registry
 
     name, number = parse_model_ref(args.model_version)
@@ -147,6 +148,7 @@ def _server_env() -> dict[str, str]:
 
 
 def _serving_image() -> str:
+    """The serving image `./pants package components/serve:image` built (content-hash tag)."""
     from mlops.images import ImagesError, built_images
 
     image = built_images(Path("dist")).get("serve")
@@ -156,6 +158,7 @@ def _serving_image() -> str:
 
 
 def _read_instances(source: str) -> list[Any]:
+    """The instances of a JSON file or stdin: a list, or `{"instances": [...]}`; UsageError otherwise."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
         data = json.loads(text)
@@ -170,6 +173,7 @@ def _read_instances(source: str) -> list[Any]:
 
 
 def _endpoint_text(endpoint: Endpoint) -> str:
+    """An endpoint for the terminal: name, target, status, address, then one line per model."""
     status = f" [{endpoint.status}]" if endpoint.status else ""
     lines = [f"{endpoint.name} ({endpoint.target}){status}: {endpoint.address}"]
     for model in endpoint.models:

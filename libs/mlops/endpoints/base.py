@@ -101,9 +101,11 @@ class Endpoint:
 
     @property
     def split(self) -> dict[str, int]:
+        """Deployed model id -> percent of the traffic."""
         return {model.id: model.traffic for model in self.models}
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form."""
         return asdict(self)
 
 

@@ -39,9 +39,11 @@ class History:
 
     @staticmethod
     def split_of(state: dict[str, Any]) -> dict[str, int]:
+        """Deployed model id -> traffic of a recorded state."""
         return {model["id"]: int(model["traffic"]) for model in state["models"]}
 
     def latest_split(self) -> dict[str, int] | None:
+        """The split of the newest recorded state; None when nothing is recorded."""
         return self.split_of(self.states[-1]) if self.states else None
 
     def record(self, resource_name: str, action: str, before: list[DeployedModel], after: list[DeployedModel]) -> None:
@@ -74,5 +76,6 @@ class History:
         self.save(resource_name)
 
     def save(self, resource_name: str) -> None:
+        """Write the record (atomically), keeping the newest MAX_STATES states."""
         self.states = self.states[-MAX_STATES:]
         write_json(self.uri, {"endpoint": self.endpoint, "resource_name": resource_name, "states": self.states})

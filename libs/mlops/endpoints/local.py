@@ -89,6 +89,7 @@ class LocalEndpoints:
         return [self._info(record) for path in found if (record := read_json(str(path)))]
 
     def get(self, endpoint_name: str) -> Endpoint:
+        """One recorded endpoint with its status now; EndpointError if none is recorded."""
         return self._info(self._record(endpoint_name))
 
     def predict(self, endpoint_name: str, instances: Sequence[Any]) -> dict[str, Any]:
@@ -111,9 +112,11 @@ class LocalEndpoints:
 
     # Internals.
     def _record_path(self, endpoint_name: str) -> Path:
+        """`<root>/<endpoint>.json`; the name is checked first, so it cannot leave the folder."""
         return self.root / f"{check_endpoint_name(endpoint_name)}.json"
 
     def _record(self, endpoint_name: str) -> dict[str, Any]:
+        """The endpoint's record; EndpointError naming the folder if there is none."""
         record = read_json(str(self._record_path(endpoint_name)))
         if record is None:
             raise EndpointError(
@@ -148,17 +151,20 @@ class LocalEndpoints:
         return record
 
     def _alive(self, record: Mapping[str, Any]) -> bool:
+        """Whether the recorded server (process or container) still runs."""
         if record.get("container_id"):
             return servers.container_alive(record["container_id"])
         return servers.process_alive(int(record["pid"]), record.get("pid_start", ""))
 
     def _stop(self, record: Mapping[str, Any]) -> None:
+        """Stop the recorded server if it still runs."""
         if record.get("container_id"):
             servers.remove_container(record["container_id"])
         elif record.get("pid"):
             servers.stop_process(int(record["pid"]), record.get("pid_start", ""))
 
     def _info(self, record: Mapping[str, Any], status: str = "") -> Endpoint:
+        """The endpoint as listed; `status` is probed (process or container, then health) unless given."""
         if not status:
             healthy = self._alive(record) and servers.http_status(record["url"] + HEALTH_ROUTE) == 200
             status = "healthy" if healthy else "unhealthy" if self._alive(record) else "stopped"
@@ -180,4 +186,5 @@ def _tail(log: Path, lines: int = 5) -> str:
 
 
 def _container_tail(container_id: str) -> str:
+    """The last lines of a container's output, on one line."""
     return " | ".join(servers.container_logs(container_id).strip().splitlines()) or "(none)"

@@ -114,6 +114,7 @@ def start_container(image: str, name: str, port: int, bundle_uri: str) -> str:
 
 
 def container_alive(container_id: str) -> bool:
+    """Whether the container exists and runs."""
     import docker
 
     try:
@@ -123,6 +124,7 @@ def container_alive(container_id: str) -> bool:
 
 
 def container_logs(container_id: str, lines: int = 5) -> str:
+    """The container's last output lines (or why they cannot be read)."""
     import docker
 
     try:

@@ -139,6 +139,7 @@ class VertexEndpoints:
 
     # Internals.
     def _where(self) -> dict[str, Any]:
+        """The SDK's project, location and credentials arguments."""
         return {"project": self.project, "location": self.location, "credentials": self.credentials}
 
     def _find(self, endpoint_name: str) -> Any:
@@ -152,6 +153,7 @@ class VertexEndpoints:
         return found[0] if found else None
 
     def _get(self, endpoint_name: str) -> Any:
+        """The Endpoint with this display name; EndpointError naming project and region if none."""
         endpoint = self._find(check_endpoint_name(endpoint_name))
         if endpoint is None:
             raise EndpointError(
@@ -161,6 +163,7 @@ class VertexEndpoints:
         return endpoint
 
     def _create(self, endpoint_name: str) -> Any:
+        """A new Endpoint with request-response logging as configured."""
         from google.cloud import aiplatform
 
         logging = self.serving.request_logging
@@ -189,6 +192,7 @@ class VertexEndpoints:
 
     def _deploy_one(self, endpoint: Any, resource: str, display: str, split: dict[str, int], machine: str,
                     low: int, high: int) -> None:  # fmt: skip
+        """Deploy one model version (`resource`: .../models/ID@VERSION) with this split and machines."""
         from google.cloud import aiplatform
 
         model = aiplatform.Model(resource, **self._where())
@@ -212,10 +216,12 @@ class VertexEndpoints:
         return sorted(models, key=lambda model: model.created_at)
 
     def _info(self, name: str, endpoint: Any, models: list[DeployedModel]) -> Endpoint:
+        """The endpoint as `mlops endpoints list` shows it."""
         return Endpoint(name=name, target="vertex", address=endpoint.resource_name, models=models)
 
 
 def _logging_proto(config: RequestLoggingConfig) -> Any:
+    """The API's PredictRequestResponseLoggingConfig for the `serving.request_logging` section."""
     from google.cloud.aiplatform import gapic
 
     if not config.enabled:

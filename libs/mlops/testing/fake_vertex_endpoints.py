@@ -53,11 +53,13 @@ class FakeEndpoints:
         self.endpoints: dict[str, dict[str, Any]] = {}
 
     def get(self, name: str) -> dict[str, Any]:
+        """An endpoint by resource name; 404 NOT_FOUND if there is none."""
         if name not in self.endpoints:
             raise ApiError(404, "NOT_FOUND", f"fake Vertex AI: endpoint {name} not found")
         return self.endpoints[name]
 
     def create(self, parent: str, endpoint_id: str | None, body: dict[str, Any], api: str) -> dict[str, Any]:
+        """endpoints create: stored with no deployed model; returns the finished operation."""
         parse_as(body, "Endpoint")
         if not body.get("displayName"):
             raise ApiError(400, "INVALID_ARGUMENT", "fake Vertex AI: endpoint.display_name is required")
@@ -72,6 +74,7 @@ class FakeEndpoints:
         return self.fake.state.operation(name, {"@type": f"{_TYPES}.{api}.Endpoint", **copy.deepcopy(endpoint)})
 
     def list(self, parent: str, expression: str) -> list[dict[str, Any]]:
+        """The endpoints under `parent` that pass the list filter."""
         found = [e for n, e in self.endpoints.items() if n.startswith(f"{parent}/endpoints/")]
         return [e for e in found if matches_filter(e, expression)]
 
@@ -96,6 +99,7 @@ class FakeEndpoints:
         return endpoint
 
     def delete(self, name: str) -> dict[str, Any]:
+        """endpoints DELETE; refused while models are deployed (as Vertex AI does)."""
         if self.get(name)["deployedModels"]:
             raise ApiError(400, "FAILED_PRECONDITION", f"fake Vertex AI: endpoint {name} has deployed models")
         del self.endpoints[name]
@@ -139,6 +143,7 @@ class FakeEndpoints:
         return self.fake.state.operation(name, {"@type": f"{_TYPES}.{api}.UndeployModelResponse"})
 
     def predict(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`:predict`: every instance through `fake.predictor`, by the model with the most traffic."""
         parse_as(body, "PredictRequest")
         endpoint = self.get(name)
         split = {k: v for k, v in endpoint["trafficSplit"].items() if v > 0}
@@ -158,11 +163,13 @@ class FakeEndpoints:
 
 
 def _camel(path: str) -> str:
+    """An update-mask path in the JSON field's spelling (`traffic_split` -> `trafficSplit`)."""
     head, *rest = path.strip().split("_")
     return head + "".join(part.title() for part in rest)
 
 
 def _check_split(endpoint: dict[str, Any], split: dict[str, int]) -> None:
+    """400 unless the split names deployed models only and adds up to 100 (or is empty with none)."""
     ids = {m["id"] for m in endpoint["deployedModels"]}
     if unknown := sorted(set(split) - ids):
         message = f"fake Vertex AI: traffic split names unknown deployed models {unknown}"
@@ -172,6 +179,7 @@ def _check_split(endpoint: dict[str, Any], split: dict[str, int]) -> None:
 
 
 def _check_resources(deployed: dict[str, Any]) -> None:
+    """400 for dedicated resources without a machine type or with replicas out of order."""
     dedicated = deployed.get("dedicatedResources")
     if dedicated is None:
         return  # automatic resources
@@ -183,6 +191,7 @@ def _check_resources(deployed: dict[str, Any]) -> None:
 
 
 def _check_logging(config: dict[str, Any] | None) -> None:
+    """400 for enabled request-response logging without a bq:// table or with a rate outside (0, 1]."""
     if not config or not config.get("enabled"):
         return
     uri = config.get("bigqueryDestination", {}).get("outputUri", "")
