@@ -2,6 +2,7 @@
 
 mlops run [--config FILE] [--env local|dev|prod] [--runner local|docker|vertex] [--wait]
 mlops compile [--config FILE] [--output FILE]
+mlops batch-predict [--config FILE] [--runner local|docker|vertex]   (mlops_cli.batch)
 mlops runs list | mlops runs show RUN_ID
 mlops lineage MODEL_NAME:VERSION
 mlops models list MODEL_NAME
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from mlops.cli_args import parse_assignments
 from mlops.config import Settings, load_settings
-from mlops_cli import deploy, report
+from mlops_cli import batch, deploy, report
 from mlops_cli.errors import UsageError, describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, load_pipeline
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="models_command", required=True
     )
     models.add_parser("list").add_argument("model_name")
+    batch.add_parser(commands)
     deploy.add_parsers(commands)
     return parser
 
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return deploy.run(args, settings)
         if args.command == "run":
             return _run(args, settings, load_pipeline(args.config))
+        if args.command == "batch-predict":
+            return batch.batch_predict(args, settings)
         if args.command == "compile":
             from mlops_cli.commands import compile_spec
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ingest.csv_files import CsvError, CsvOptions
 from ingest.sources import SourceError, open_source
+from mlops.csv_files import CsvError, CsvOptions
 from mlops.sql import quote_identifier
 
 __all__ = ["CsvOptions", "NonNumeric", "SourceColumns", "SourceError", "non_numeric_values", "preview_columns"]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ingest.core import SPLITS, IngestError, SplitSpec, ingest_to_parquet
-from ingest.csv_files import CsvOptions
+from mlops.csv_files import CsvOptions
 from mlops.logs import configure_logging
 
 log = logging.getLogger("ingest")

@@ -47,7 +47,7 @@ def ingest(
         The number of rows read from the source.
     """
     from ingest.core import IngestError, SplitSpec, ingest_to_parquet
-    from ingest.csv_files import CsvError, CsvOptions
+    from mlops.csv_files import CsvError, CsvOptions
     from mlops.logs import configure_step_logging
 
     configure_step_logging("ingest")

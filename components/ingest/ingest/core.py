@@ -16,9 +16,9 @@ from typing import Literal
 
 import duckdb
 
-from ingest.csv_files import CsvError, CsvOptions
 from ingest.sources import SourceError, open_source
 from mlops import storage
+from mlops.csv_files import CsvError, CsvOptions
 from mlops.row_keys import ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 from mlops.sql import quote_identifier, quote_literal
 

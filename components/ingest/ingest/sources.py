@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
 from ingest.bigquery import BigQuerySourceError, read_bigquery
-from ingest.csv_files import CsvError, CsvOptions, check_csv, csv_relation, unnamed_columns
-from mlops import storage
+from mlops import file_tables
+from mlops.csv_files import CsvError, CsvOptions, check_csv, unnamed_columns
 from mlops.sample_data import SampleSpec, generate
-from mlops.sql import quote_identifier, quote_literal
-
-_READERS = {".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
+from mlops.sql import quote_identifier
 
 
 class SourceError(Exception):
@@ -115,25 +112,8 @@ def sample_relation(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
 
 
 def file_relation(connection: duckdb.DuckDBPyConnection, uri: str, csv: CsvOptions | None = None) -> str:
-    """A SQL table expression reading the CSV or Parquet file(s) at `uri` (a path, glob or folder)."""
-    name = PurePosixPath(uri.rstrip("/").split("://")[-1])
-    suffix = "".join(s for s in name.suffixes if s != ".gz")[-8:]
-    suffix = next((s for s in _READERS if suffix.endswith(s)), "")
-    if not suffix:
-        if "*" in uri:
-            raise SourceError(f"{uri}: cannot tell the file format; end the glob with .csv or .parquet")
-        if storage.exists(uri) and not storage.list_files(uri, "*"):
-            raise SourceError(f"{uri}: folder has no files")
-        matches = storage.list_files(uri, "*.parquet") or storage.list_files(uri, "*.csv")
-        if not matches:
-            raise SourceError(f"{uri}: not a .csv or .parquet file, nor a folder of them")
-        return file_relation(connection, storage.join(uri, "*" + PurePosixPath(matches[0]).suffix), csv)
-    if "*" not in uri and not storage.exists(uri):
-        raise SourceError(f"{uri}: source file not found")
-    if not storage.is_local(uri):
-        # DuckDB reads remote files through the same fsspec filesystem as the rest of the code,
-        # instead of its httpfs extension (which is downloaded at run time).
-        connection.register_filesystem(storage.filesystem(uri)[0])
-    if _READERS[suffix] == "read_csv":
-        return csv_relation(uri, csv or CsvOptions())
-    return f"{_READERS[suffix]}({quote_literal(uri)})"
+    """mlops.file_tables.file_relation (shared with batch prediction), its errors as SourceError."""
+    try:
+        return file_tables.file_relation(connection, uri, csv)
+    except file_tables.TableFileError as error:
+        raise SourceError(str(error)) from None

@@ -117,6 +117,15 @@ def test_predict_names_missing_and_non_numeric_columns() -> None:
         predict_proba(make_bundle("regression"), ROWS)
 
 
+def test_text_columns_and_mixed_columns_become_the_same_text() -> None:
+    # Column 0 is all text (converted whole), column 1 mixed (value by value): same rules for both.
+    values = np.array([["a", 1.0], [None, "b"], [np.nan, 2.5], ["c", None]], dtype=object)
+    result = categorical_as_text(pd.DataFrame(values))
+    assert result[[0, 3], 0].tolist() == ["a", "c"] and pd.isna(result[1, 0]) and pd.isna(result[2, 0])
+    assert result[[0, 1, 2], 1].tolist() == ["1", "b", "2.5"] and pd.isna(result[3, 1])
+    assert all(isinstance(value, str) or (isinstance(value, float) and np.isnan(value)) for value in result.ravel())
+
+
 def test_categories_are_compared_as_text() -> None:
     values = np.array([[1], [1.0], ["1"], [None], [np.nan], [True]], dtype=object)
     result = categorical_as_text(values)

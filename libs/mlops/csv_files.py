@@ -1,5 +1,7 @@
 """Reading CSV files with the options a config gives, and refusing rows DuckDB cannot parse.
 
+Shared by the steps that read tables (ingest, batch prediction), through mlops.file_tables.
+
 DuckDB's sniffer guesses the delimiter, header and types from a sample. A file with one malformed
 row can make it guess wrong silently (one column named `a,b,c`), so every CSV is read with
 `store_rejects`: DuckDB keeps going past a bad row and records its line, and the whole file is
@@ -83,7 +85,9 @@ def check_csv(connection: duckdb.DuckDBPyConnection, uri: str, relation: str, op
             "set data.csv.delimiter in the config"
         )
     # fetchall: the rejects table is written only once the result has been read to its end.
-    ((rows,),) = connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+    # count(COLUMNS(*)) makes DuckDB convert every column: a bare count(*) parses no value, so a
+    # row whose value does not fit its column's sniffed type (text in a number column) went unseen.
+    ((rows, *_),) = connection.execute(f"SELECT count(*), count(COLUMNS(*)) FROM {relation}").fetchall()
     # A glob or folder reads many files: the rejects name the file as well as the line.
     rejects = connection.execute(
         f"SELECT s.file_path, e.line, e.csv_line, e.error_message, e.column_name "

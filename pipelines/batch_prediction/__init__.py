@@ -1,0 +1,1 @@
+"""The batch prediction pipeline: a table scored by a registered model, predictions to Parquet."""
