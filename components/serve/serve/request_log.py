@@ -1,0 +1,106 @@
+"""A sample of requests and their predictions, kept as Parquet files for monitoring.
+
+One row per instance: `request_time` (UTC), `request_id`, `instance_index`, `model_sha256`, the
+raw input columns (numbers as floats; categories and timestamps as text, as sent) and the
+prediction (`predicted_label` or `predicted_value`, and the whole prediction as JSON). Rows are
+buffered and written `batch_rows` at a time, and whatever is left when the server stops. Each file
+is written through mlops.storage, atomically (a temporary file renamed into place locally, a
+completed upload on gs://), so a reader never sees part of a file.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mlops import storage
+
+META_COLUMNS = ("request_time", "request_id", "instance_index", "model_sha256")
+PREDICTION_COLUMNS = ("predicted_label", "predicted_value", "prediction")
+
+
+class RequestLog:
+    """Samples requests at `rate` and writes them under `folder` (a local folder or a URI)."""
+
+    def __init__(
+        self, folder: str, columns: list[str], kinds: dict[str, str], rate: float, batch_rows: int, model_sha256: str
+    ) -> None:
+        if clash := sorted(set(columns) & {*META_COLUMNS, *PREDICTION_COLUMNS}):
+            raise ValueError(f"input column(s) {clash} have the names of request log columns")
+        self.folder, self.columns, self.kinds = folder, columns, kinds
+        self.rate, self.batch_rows, self.model_sha256 = rate, batch_rows, model_sha256
+        self._rows: list[dict[str, Any]] = []
+        self._sequence = itertools.count()
+        storage.makedirs(folder)
+
+    def sampled(self) -> bool:
+        """Whether to record the current request (a fair coin of weight `rate`)."""
+        return self.rate >= 1.0 or (self.rate > 0.0 and random.random() < self.rate)
+
+    def record(self, instances: list[Any], predictions: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """Buffer one request's rows; returns a full batch to write (with `write`), or None."""
+        now, request_id = datetime.now(UTC), uuid.uuid4().hex
+        for index, (instance, prediction) in enumerate(zip(instances, predictions, strict=True)):
+            values = instance if isinstance(instance, list) else [instance.get(c) for c in self.columns]
+            row: dict[str, Any] = {
+                "request_time": now,
+                "request_id": request_id,
+                "instance_index": index,
+                "model_sha256": self.model_sha256,
+            }
+            for column, value in zip(self.columns, values, strict=True):
+                row[column] = _plain(value, self.kinds[column])
+            label = prediction.get("label")
+            row["predicted_label"] = None if label is None else str(label)
+            row["predicted_value"] = prediction.get("value")
+            row["prediction"] = orjson.dumps(prediction).decode()
+            self._rows.append(row)
+        if len(self._rows) < self.batch_rows:
+            return None
+        batch, self._rows = self._rows, []
+        return batch
+
+    def take(self) -> list[dict[str, Any]]:
+        """The rows buffered so far (for the final write at shutdown)."""
+        batch, self._rows = self._rows, []
+        return batch
+
+    def write(self, rows: list[dict[str, Any]]) -> str | None:
+        """Write `rows` as one new Parquet file; returns its URI (None for no rows)."""
+        if not rows:
+            return None
+        schema = pa.schema(
+            [
+                ("request_time", pa.timestamp("us", tz="UTC")),
+                ("request_id", pa.string()),
+                ("instance_index", pa.int32()),
+                ("model_sha256", pa.string()),
+                *((c, pa.float64() if self.kinds[c] == "number" else pa.string()) for c in self.columns),
+                ("predicted_label", pa.string()),
+                ("predicted_value", pa.float64()),
+                ("prediction", pa.string()),
+            ]
+        )
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        uri = storage.join(self.folder, f"requests-{stamp}-{os.getpid()}-{next(self._sequence):06d}.parquet")
+        storage.write_bytes(uri, buffer.getvalue())
+        return uri
+
+
+def _plain(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "number":
+        return float(value)
+    return str(value)
