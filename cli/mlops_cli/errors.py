@@ -17,6 +17,7 @@ def expected_errors() -> tuple[type[Exception], ...]:
     Imported when called: the modules that define them are slow to import (MLflow, Vertex AI SDK).
     """
     from mlops.config import ConfigError
+    from mlops.endpoints import EndpointError
     from mlops.images import ImagesError
     from mlops.metadata import MetadataError
     from mlops.pipeline_definition import PreflightError
@@ -29,6 +30,7 @@ def expected_errors() -> tuple[type[Exception], ...]:
     return (
         *cloud_error_types(),
         ConfigError,
+        EndpointError,
         ImagesError,
         StorageError,
         UsageError,

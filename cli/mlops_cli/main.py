@@ -6,6 +6,7 @@ mlops batch-predict [--config FILE] [--runner local|docker|vertex]   (mlops_cli.
 mlops runs list | mlops runs show RUN_ID
 mlops lineage MODEL_NAME:VERSION
 mlops models list MODEL_NAME
+mlops deploy | predict | endpoints list | promote | rollback | undeploy (mlops_cli.deploy)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from mlops.cli_args import parse_assignments
 from mlops.config import Settings, load_settings
-from mlops_cli import batch, report
+from mlops_cli import batch, deploy, report
 from mlops_cli.errors import UsageError, describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, load_pipeline
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_parser("list").add_argument("model_name")
     batch.add_parser(commands)
+    deploy.add_parsers(commands)
     return parser
 
 
@@ -61,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env)
+        if args.command in deploy.COMMANDS:
+            return deploy.run(args, settings)
         if args.command == "run":
             return _run(args, settings, load_pipeline(args.config))
         if args.command == "batch-predict":

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops import storage
 from mlops.problems import problems
@@ -65,6 +65,53 @@ class LoggingConfig(_Section):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
+class RequestLoggingConfig(_Section):
+    """Vertex AI request-response logging of an endpoint's predictions into a BigQuery table."""
+
+    enabled: bool = False
+    sampling_rate: float = Field(default=0.1, gt=0, le=1, description="Share of requests logged, in (0, 1].")
+    # bq://PROJECT.DATASET.TABLE, or bq://PROJECT.DATASET (Vertex AI then names the table itself).
+    bigquery_table: str = Field(default="", pattern=r"^(bq://[a-z][a-z0-9-]{4,28}[a-z0-9]\.\w+(\.[\w$-]+)?)?$")
+
+    @model_validator(mode="after")
+    def _table_when_enabled(self) -> RequestLoggingConfig:
+        if self.enabled and not self.bigquery_table:
+            raise ValueError("bigquery_table is required when request-response logging is enabled")
+        return self
+
+
+class ServingConfig(_Section):
+    """How models are deployed for online prediction (docs/deploying.md)."""
+
+    # The endpoint a model is deployed to unless --endpoint names one; `{model}` is the model name.
+    endpoint_name: str = Field(default="{model}-endpoint", pattern=r"^[A-Za-z0-9{][A-Za-z0-9_{}-]{0,127}$")
+    machine_type: str = Field(default="n1-standard-2", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    min_replicas: int = Field(default=1, ge=1)
+    max_replicas: int = Field(default=1, ge=1)
+    request_logging: RequestLoggingConfig = Field(default_factory=RequestLoggingConfig)
+    # Local target: how long `mlops deploy` waits for the server's health route to answer 200.
+    health_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("endpoint_name")
+    @classmethod
+    def _only_the_model_placeholder(cls, value: str) -> str:
+        try:
+            value.format(model="m")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(f"{value!r}: the only placeholder allowed is {{model}}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _replicas_in_order(self) -> ServingConfig:
+        if self.max_replicas < self.min_replicas:
+            raise ValueError(f"max_replicas ({self.max_replicas}) is less than min_replicas ({self.min_replicas})")
+        return self
+
+    def endpoint_for(self, model_name: str) -> str:
+        """The endpoint name `model_name` is deployed to by default."""
+        return self.endpoint_name.format(model=model_name)
+
+
 class Settings(_Section):
     """The whole configuration of one environment."""
 
@@ -72,6 +119,7 @@ class Settings(_Section):
     gcp: GcpConfig
     images: ImagesConfig = Field(default_factory=ImagesConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    serving: ServingConfig = Field(default_factory=ServingConfig)
     storage_root: str = Field(description="Base URI for datasets, models and run records.")
     registry_uri: str = Field(default="", description="Model registry: a path/URI, or vertex://PROJECT/REGION.")
     feature_store_uri: str = Field(default="", description="Feature store: a path/URI, or vertex://PROJECT/REGION?...")

@@ -8,11 +8,12 @@ Point the official SDK at it and everything between our code and the wire is rea
         ...  # aiplatform.Model.upload(...), PipelineJob(...).submit(), ...
         assert fake.requests_to("POST", ":upload")[0].body["model"]["displayName"] == "churn"
 
-It answers the calls the SDK makes for the model registry and for pipelines: models:upload (a
-finished long-running operation) and operations GET, models GET (`ID`, `ID@VERSION`,
-`ID@ALIAS`), list (with `display_name=` / `labels.K=` filters), listVersions,
-mergeVersionAliases, evaluations:import and evaluations GET/list, and pipelineJobs
-create/get/list/cancel, models:deleteVersion and models DELETE. Anything else is recorded and
+It answers the calls the SDK makes for the model registry, pipelines and online serving:
+models:upload (a finished long-running operation) and operations GET, models GET (`ID`,
+`ID@VERSION`, `ID@ALIAS`), list (`display_name=` / `labels.K=` filters), listVersions,
+mergeVersionAliases, evaluations:import and GET/list, models:deleteVersion and DELETE, pipelineJobs
+create/get/list/cancel, and endpoints (`fake_vertex_endpoints`: create, get, list, patch, delete,
+deployModel, undeployModel, predict; state in `fake.endpoints`). Anything else is recorded and
 answered 404 with a JSON error that names the unhandled method and path. State lives in memory
 (`fake.state`), and every request is recorded in `fake.requests` (method, path, query, parsed
 JSON body, headers). `fake.fail(...)` makes the next matching requests fail, to test what callers
@@ -25,42 +26,22 @@ create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist`, the SDK's bounda
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from mlops.testing import fake_vertex_endpoints
+from mlops.testing.fake_vertex_endpoints import FakeEndpoints, default_predictor
+from mlops.testing.fake_vertex_http import Fault, RecordedRequest, handler_class
 from mlops.testing.fake_vertex_state import ApiError, FakeState, matches_filter
+
+__all__ = ["FakeVertex", "RecordedRequest"]
 
 LOCATION = r"/(?P<version>v1|v1beta1)/(?P<parent>projects/[^/]+/locations/[^/]+)"
 MODEL = LOCATION + r"/models/(?P<model>[^/:]+)"
 Handler = Callable[["FakeVertex", "RecordedRequest", dict[str, str]], Any]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received. `body` is the parsed JSON (or raw text, or None)."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Fault:
-    """An injected error: the next `times` requests matching method and path get `code`."""
-
-    method: str
-    path_contains: str
-    code: int
-    status: str
-    times: int
 
 
 def _model_name(match: dict[str, str]) -> str:
@@ -84,6 +65,9 @@ class FakeVertex:
         """`task_errors`: task name -> the error message that task fails with (the job's other tasks
         end in `pipeline_final_state`)."""
         self.state = FakeState(pipeline_final_state=pipeline_final_state, task_errors=dict(task_errors or {}))
+        self.endpoints = FakeEndpoints(self)
+        # What a deployed model answers for one instance (the fake runs no model); tests may replace it.
+        self.predictor: Callable[[dict[str, Any], Any], Any] = default_predictor
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
         self.faults: list[Fault] = []
@@ -99,7 +83,7 @@ class FakeVertex:
 
     def start(self) -> FakeVertex:
         """Start serving in a background thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class(self.dispatch))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vertex", daemon=True)
         self._thread.start()
@@ -227,32 +211,5 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("GET", JOB, lambda f, r, m: f.state.get_pipeline_job(_job(m))),
     ("POST", JOB + r":cancel", lambda f, r, m: f.cancel_pipeline_job(_job(m))),
 ]
+_TABLE += fake_vertex_endpoints.ROUTES
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [(verb, re.compile(path), fn) for verb, path, fn in _TABLE]
-
-
-def _handler_class(fake: FakeVertex) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's requests session expects
-
-        def _answer(self) -> None:
-            url = urlsplit(self.path)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-            try:
-                body: Any = json.loads(raw) if raw else None
-            except json.JSONDecodeError:
-                body = raw
-            request = RecordedRequest(self.command, unquote(url.path), parse_qs(url.query), body, dict(self.headers))
-            status, payload = fake.dispatch(request)
-            data = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _answer
-
-        def log_message(self, format: str, *args: Any) -> None:  # - the base class's name
-            """Quiet: tests read `fake.requests` instead of the server's access log."""
-
-    return _Handler

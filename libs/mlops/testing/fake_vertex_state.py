@@ -141,6 +141,8 @@ class FakeState:
             "versionCreateTime": stamp,
             "versionUpdateTime": stamp,
         }
+        if model_body.get("containerSpec"):  # a custom container is deployed on dedicated machines (enum value 1)
+            version.setdefault("supportedDeploymentResourcesTypes", [1])
         model.versions.append(version)
         try:
             model.assign_aliases(version, aliases)

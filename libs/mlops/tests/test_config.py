@@ -89,3 +89,30 @@ def test_shipped_environment_files_are_valid() -> None:
     config_dir = Path(__file__).resolve().parents[3] / "config"
     for environment in ("local", "dev", "prod"):
         assert load_settings(environment, config_dir=config_dir).environment == environment
+
+
+def test_serving_defaults_and_what_dev_ships() -> None:
+    config_dir = Path(__file__).resolve().parents[3] / "config"
+    local = load_settings("local", config_dir=config_dir).serving
+    assert (local.machine_type, local.min_replicas, local.max_replicas) == ("n1-standard-2", 1, 1)
+    assert local.request_logging.enabled is False and local.endpoint_for("churn") == "churn-endpoint"
+    dev = load_settings("dev", config_dir=config_dir).serving
+    assert dev.request_logging.enabled and dev.request_logging.bigquery_table.startswith("bq://acme-mlops-dev.")
+
+
+@pytest.mark.parametrize(
+    ("serving", "problem"),
+    [
+        ("{min_replicas: 3, max_replicas: 2}", r"serving: max_replicas \(2\) is less than min_replicas"),
+        ("{min_replicas: 0}", r"serving.min_replicas: Input should be greater than or equal to 1"),
+        ("{request_logging: {enabled: true}}", r"serving.request_logging: bigquery_table is required"),
+        ("{request_logging: {sampling_rate: 1.5}}", r"serving.request_logging.sampling_rate: Input should be less"),
+        ("{request_logging: {bigquery_table: 'logs.t'}}", r"serving.request_logging.bigquery_table: String should"),
+        ("{endpoint_name: '{team}-x'}", r"serving.endpoint_name: '\{team\}-x': the only placeholder"),
+        ("{machine_typ: n1-standard-2}", r"serving.machine_typ: unknown key"),
+    ],
+)
+def test_serving_problems_name_the_key(tmp_path: Path, serving: str, problem: str) -> None:
+    path = write(tmp_path, "dev.yaml", VALID + f"serving: {serving}\n")
+    with pytest.raises(ConfigError, match=problem):
+        load_settings(str(path))

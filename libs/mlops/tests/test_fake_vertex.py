@@ -163,12 +163,59 @@ def test_v1beta1_and_unhandled_calls(fake: FakeVertex) -> None:
         client_options={"api_endpoint": fake.endpoint}, transport="rest", credentials=AnonymousCredentials()
     )
     assert client.get_model(name=f"{model.resource_name}@default").display_name == "churn"
-    with pytest.raises(exceptions.NotFound, match="no handler for GET /v1/.*/endpoints"):
-        aiplatform.Endpoint.list()
-    assert fake.requests[-1].path == f"/v1/{PARENT}/endpoints"
+    with pytest.raises(exceptions.NotFound, match="no handler for GET /v1/.*/featureGroups"):
+        aiplatform.gapic.FeatureRegistryServiceClient(
+            client_options={"api_endpoint": fake.endpoint}, transport="rest", credentials=AnonymousCredentials()
+        ).list_feature_groups(parent=PARENT)
+    assert fake.requests[-1].path == f"/v1/{PARENT}/featureGroups"
     assert fake.requests_to("GET", "/v1beta1/")[0].path == f"/v1beta1/{model.resource_name}@default"
 
 
 def test_endpoint_needs_a_running_server() -> None:
     with pytest.raises(RuntimeError, match="not running"):
         _ = FakeVertex().endpoint
+
+
+def test_endpoint_rules_are_vertex_ais(fake: FakeVertex) -> None:
+    """What Vertex AI refuses, the fake refuses too, with the status the SDK maps to its exceptions."""
+    model = upload()
+    endpoint = aiplatform.Endpoint.create(display_name="churn-endpoint")
+    assert [e.resource_name for e in aiplatform.Endpoint.list(filter='display_name="churn-endpoint"')] == [
+        endpoint.resource_name
+    ]
+    unknown = aiplatform.gapic.DeployedModel(model=f"{model.resource_name}@7")
+    with pytest.raises(exceptions.NotFound, match="@7 not found"):
+        endpoint.api_client.deploy_model(endpoint=endpoint.resource_name, deployed_model=unknown).result()
+    # The SDK checks these itself too; the API call shows the fake would refuse them.
+    machines = aiplatform.gapic.DedicatedResources(
+        machine_spec=aiplatform.gapic.MachineSpec(machine_type="n1-standard-2"), min_replica_count=3,
+        max_replica_count=2,
+    )  # fmt: skip
+    for deployed_model, split, message in (
+        (aiplatform.gapic.DeployedModel(model=model.resource_name), {"0": 50}, "does not add up to 100"),
+        (aiplatform.gapic.DeployedModel(model=model.resource_name, dedicated_resources=machines), {}, "min 3 / max 2"),
+    ):
+        with pytest.raises(exceptions.BadRequest, match=message):
+            endpoint.api_client.deploy_model(
+                endpoint=endpoint.resource_name, deployed_model=deployed_model, traffic_split=split
+            ).result()
+    endpoint.deploy(model, machine_type="n1-standard-2")
+    (deployed,) = endpoint.list_models()
+    with pytest.raises(exceptions.BadRequest, match="unknown deployed models"):
+        endpoint.update(traffic_split={"999": 100})
+    with pytest.raises(exceptions.BadRequest, match="has deployed models"):
+        endpoint.delete()
+    assert endpoint.predict(instances=[[1, 2]]).deployed_model_id == deployed.id
+    endpoint.undeploy(deployed.id)
+    with pytest.raises(exceptions.BadRequest, match="has no deployed model"):
+        endpoint.predict(instances=[[1]])
+    endpoint.delete()
+    assert fake.endpoints.endpoints == {}
+
+
+def test_a_body_the_protos_reject_is_a_400(fake: FakeVertex) -> None:
+    from mlops.testing.fake_vertex_endpoints import parse_as
+    from mlops.testing.fake_vertex_state import ApiError
+
+    with pytest.raises(ApiError, match="invalid DeployModelRequest"):
+        parse_as({"deployedModel": {"modle": "x"}}, "DeployModelRequest")
