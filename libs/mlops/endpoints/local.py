@@ -105,6 +105,8 @@ class LocalEndpoints:
             ) from None
         if status != 200:
             detail = answer.get("error", answer) if isinstance(answer, dict) else answer
+            if isinstance(detail, dict) and "message" in detail:  # the server's error: its message says it all
+                detail = detail["message"]
             raise EndpointError(f"local endpoint {endpoint_name!r} refused the request (HTTP {status}): {detail}")
         if not isinstance(answer, dict) or "predictions" not in answer:
             raise EndpointError(f"local endpoint {endpoint_name!r} answered without predictions: {str(answer)[:200]}")
