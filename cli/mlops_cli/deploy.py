@@ -109,7 +109,9 @@ def _open(settings: Settings, target: str) -> Any:
         history = storage.join(settings.storage_root, "endpoints", "vertex")
         return VertexEndpoints(settings.gcp.project_id, settings.gcp.region, history, settings.serving)
     timeout = settings.serving.health_timeout_seconds
-    return LocalEndpoints(local_root(settings), command=_server_command(), env=_server_env(), health_timeout=timeout)
+    rate = settings.serving.request_logging.sampling_rate  # the share Vertex AI logs, sampled locally too
+    root, command = local_root(settings), _server_command()
+    return LocalEndpoints(root, command=command, env=_server_env(), health_timeout=timeout, request_sample_rate=rate)
 
 
 def _target(settings: Settings, target: str | None, endpoint: str) -> Any:

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 PORT = 8080
 HEALTH_ROUTE = "/health"
 PREDICT_ROUTE = "/predict"
+# Our own variables (not Vertex AI's): where the server records a sample of requests and responses
+# as Parquet files for monitoring, and which share of requests. On Vertex AI the endpoint's
+# request-response logging to BigQuery does this instead (mlops.endpoints.vertex).
+REQUEST_LOG_DIR_ENV = "MLOPS_REQUEST_LOG_DIR"
+REQUEST_LOG_RATE_ENV = "MLOPS_REQUEST_LOG_SAMPLE_RATE"
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ MAX_BODY_BYTES = 1_500_000  # Vertex AI's limit for a request on a shared public
 PORT_ENV, HEALTH_ROUTE_ENV, PREDICT_ROUTE_ENV = "AIP_HTTP_PORT", "AIP_HEALTH_ROUTE", "AIP_PREDICT_ROUTE"
 STORAGE_URI_ENV = "AIP_STORAGE_URI"  # the model bundle: gs:// or a local folder
 WORKERS_ENV = "MLOPS_SERVE_WORKERS"  # server processes; default: the CPUs this process may use
-REQUEST_LOG_DIR_ENV = "MLOPS_REQUEST_LOG_DIR"  # where sampled requests go (Parquet); unset: none
-REQUEST_LOG_RATE_ENV = "MLOPS_REQUEST_LOG_SAMPLE_RATE"  # fraction of requests recorded (default 0.1)
+REQUEST_LOG_DIR_ENV = serving_contract.REQUEST_LOG_DIR_ENV  # where sampled requests go (Parquet); unset: none
+REQUEST_LOG_RATE_ENV = serving_contract.REQUEST_LOG_RATE_ENV  # fraction of requests recorded (default 0.1)
 REQUEST_LOG_BATCH_ENV = "MLOPS_REQUEST_LOG_BATCH_ROWS"  # rows per Parquet file (default 1000)
 
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from mlops.endpoints import EndpointError, LocalEndpoints
@@ -42,10 +43,25 @@ def test_the_real_server_is_deployed_called_and_replaced(
     assert local.deploy(first, "churn-endpoint").status == "healthy"
     (prediction,) = local.predict("churn-endpoint", [CHURN_ROW])["predictions"]
     assert prediction["label"] in (0, 1) and len(prediction["scores"]) == 2
-    with pytest.raises(EndpointError, match=r"HTTP 400.*'field': 'tenure_months'"):
+    with pytest.raises(EndpointError, match=r"HTTP 400\): instance 0 field 'tenure_months': missing"):
         local.predict("churn-endpoint", [{key: v for key, v in CHURN_ROW.items() if key != "tenure_months"}])
     old = local.get("churn-endpoint").models[0].id
     second = registry.register("churn", bundles["churn"], metrics={})
     assert local.deploy(second, "churn-endpoint").models[0].version == "2"
     assert not process_alive(int(old), "")  # SIGTERM: the old server shut down
     assert local.predict("churn-endpoint", [CHURN_ROW])["predictions"] == [prediction]
+
+
+def test_a_local_server_records_its_requests_for_monitoring(
+    tmp_path: Path, bundles: dict[str, str]
+) -> None:
+    env = {"PYTHONPATH": os.pathsep.join(sys.path), api.WORKERS_ENV: "1"}
+    local = LocalEndpoints(str(tmp_path / "endpoints"), command=api.command(), env=env, request_sample_rate=1.0)
+    version = LocalModelRegistry(tmp_path / "registry").register("churn", bundles["churn"], metrics={})
+    local.deploy(version, "churn-endpoint")
+    for _ in range(3):
+        local.predict("churn-endpoint", [CHURN_ROW])
+    local.undeploy("churn-endpoint")  # SIGTERM: the server writes what it still holds
+    files = list((tmp_path / "endpoints" / "requests" / "churn-endpoint").rglob("*.parquet"))
+    rows = sum(pq.read_metadata(path).num_rows for path in files)
+    assert rows == 3

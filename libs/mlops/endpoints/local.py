@@ -23,7 +23,7 @@ from mlops import storage
 from mlops.endpoints import servers
 from mlops.endpoints.base import DeployedModel, Endpoint, EndpointError, check_endpoint_name, now, read_json, write_json
 from mlops.registry import ModelVersion
-from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE
+from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE, REQUEST_LOG_DIR_ENV, REQUEST_LOG_RATE_ENV
 
 DEFAULT_COMMAND = (sys.executable, "-m", "serve")  # components/serve's entry point
 
@@ -38,12 +38,17 @@ class LocalEndpoints:
         command: Sequence[str] = DEFAULT_COMMAND,
         env: Mapping[str, str] | None = None,
         health_timeout: float = 60.0,
+        request_sample_rate: float = 0.1,
     ) -> None:
-        """`command` starts the server (AIP_* variables are added to `env` and this process's environment)."""
+        """`command` starts the server (AIP_* variables are added to `env` and this process's environment).
+
+        A server started as a process records `request_sample_rate` of its requests and responses
+        as Parquet files under `<root>/requests/<endpoint>/` (the input of monitoring).
+        """
         if not storage.is_local(root):
             raise EndpointError(f"{root}: local endpoints are recorded in a local folder, not a URI")
         self.root, self.command, self.env = Path(root), tuple(command), dict(env or {})
-        self.health_timeout = health_timeout
+        self.health_timeout, self.request_sample_rate = health_timeout, request_sample_rate
 
     def deploy(
         self, version: ModelVersion, endpoint_name: str, *, port: int | None = None, image: str = ""
@@ -139,7 +144,9 @@ class LocalEndpoints:
             record["container_id"] = servers.start_container(image, name, port, model["bundle_uri"])
             record["log"] = f"docker logs {record['container_id'][:12]}"
         else:
-            env = {**self.env, **servers.server_env(port, model["bundle_uri"])}
+            record["requests"] = str(self.root / "requests" / endpoint_name)
+            sampling = {REQUEST_LOG_DIR_ENV: record["requests"], REQUEST_LOG_RATE_ENV: str(self.request_sample_rate)}
+            env = {**self.env, **servers.server_env(port, model["bundle_uri"]), **sampling}
             record["pid"], record["pid_start"] = servers.start_process(self.command, env, log)
         try:
             servers.wait_healthy(record["url"], lambda: self._alive(record), self.health_timeout)
