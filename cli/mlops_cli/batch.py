@@ -11,11 +11,10 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from mlops.cli_args import parse_assignments
 from mlops.config import Settings
 from mlops_cli import report
 from mlops_cli.errors import UsageError
-from mlops_cli.pipelines import load_pipeline
+from mlops_cli.pipelines import exit_code, load_pipeline, run_loaded
 
 PIPELINE = "batch_prediction"
 DEFAULT_CONFIG = "config/pipelines/churn-batch.yaml"
@@ -34,29 +33,14 @@ def add_parser(commands: Any) -> None:
 
 def batch_predict(args: argparse.Namespace, settings: Settings) -> int:
     """Run the config's batch prediction; prints the run and where its predictions were written."""
-    from mlops_cli.commands import run_pipeline
-
     pipeline = load_pipeline(args.config)
     if pipeline.definition.name != PIPELINE:
         raise UsageError(
             f"{args.config}: runs the {pipeline.definition.name!r} pipeline; batch-predict needs a config "
             f"with `pipeline: {PIPELINE}` (docs/batch-prediction.md), or use `mlops run`"
         )
-    try:
-        overrides = parse_assignments(args.set, "--set", "PARAM=VALUE")
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    record = run_pipeline(
-        pipeline.definition,
-        pipeline.config,
-        settings,
-        runner=args.runner,
-        wait=args.wait,
-        run_id=args.run_id,
-        overrides=overrides,
-        verbose=args.verbose,
-    )
+    record = run_loaded(pipeline, settings, args)
     print(report.run_details(asdict(record)))
     if record.status == "SUCCEEDED":
         print(f"predictions: {record.parameters.get('destination', '')}")
-    return 0 if record.status in ("SUCCEEDED", "RUNNING", "PENDING") else 1
+    return exit_code(record)

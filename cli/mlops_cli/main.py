@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from mlops.cli_args import parse_assignments
 from mlops.config import Settings, load_settings
 from mlops_cli import batch, deploy, report
-from mlops_cli.errors import UsageError, describe, expected_errors
-from mlops_cli.pipelines import LoadedPipeline, load_pipeline
+from mlops_cli.errors import describe, expected_errors
+from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
 
@@ -98,25 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:
-    from mlops_cli.commands import run_pipeline
-
-    try:
-        overrides = parse_assignments(args.set, "--set", "PARAM=VALUE")
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    record = run_pipeline(
-        pipeline.definition,
-        pipeline.config,
-        settings,
-        runner=args.runner,
-        enable_caching=not args.no_cache,
-        wait=args.wait,
-        run_id=args.run_id,
-        overrides=overrides,
-        verbose=args.verbose,
-    )
+    record = run_loaded(pipeline, settings, args, enable_caching=not args.no_cache)
     print(report.run_details(asdict(record)))
-    return 0 if record.status in ("SUCCEEDED", "RUNNING", "PENDING") else 1
+    return exit_code(record)
 
 
 if __name__ == "__main__":

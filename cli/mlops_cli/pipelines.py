@@ -7,6 +7,7 @@ config model. So a new pipeline needs no change here or in the runners (docs/add
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mlops.config import ConfigError, read_yaml_mapping, validate_model
+from mlops.cli_args import parse_assignments
+from mlops.config import ConfigError, Settings, read_yaml_mapping, validate_model
 from mlops.pipeline_definition import PipelineDefinition
+from mlops.runs import RunRecord
+from mlops_cli.errors import UsageError
 
 DEFAULT_PIPELINE = "training"
 
@@ -49,3 +53,31 @@ def load_pipeline(path: str | Path) -> LoadedPipeline:
         raise ConfigError(f"{path}: pipeline: expected the name of a folder under pipelines/, got {name!r}")
     found = definition(name, f"{path}: pipeline")
     return LoadedPipeline(found, validate_model(found.config_model, data, path))
+
+
+def run_loaded(
+    pipeline: LoadedPipeline, settings: Settings, args: argparse.Namespace, enable_caching: bool = True
+) -> RunRecord:
+    """Run `pipeline` as the `run` and `batch-predict` commands' arguments say (runner, --set, ...)."""
+    from mlops_cli.commands import run_pipeline  # the runners' imports, only when something runs
+
+    try:
+        overrides = parse_assignments(args.set, "--set", "PARAM=VALUE")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return run_pipeline(
+        pipeline.definition,
+        pipeline.config,
+        settings,
+        runner=args.runner,
+        enable_caching=enable_caching,
+        wait=args.wait,
+        run_id=args.run_id,
+        overrides=overrides,
+        verbose=args.verbose,
+    )
+
+
+def exit_code(record: RunRecord) -> int:
+    """0 for a run that succeeded or is still going (a submitted Vertex AI run), else 1."""
+    return 0 if record.status in ("SUCCEEDED", "RUNNING", "PENDING") else 1
