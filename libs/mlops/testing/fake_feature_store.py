@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 
+from mlops.testing.fake_vertex_http import RecordedRequest  # the same record as the Vertex AI fake's
+
 _BQ = r"/bigquery/v2/projects/(?P<project>[^/]+)"
 _TABLE = _BQ + r"/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)"
 _FS = r"/v1/(?P<parent>projects/[^/]+/locations/[^/]+)/featureOnlineStores"
@@ -64,16 +66,6 @@ class ApiError(Exception):
     def body(self) -> dict[str, Any]:
         status = {404: "NOT_FOUND", 409: "ALREADY_EXISTS"}.get(self.code, "INVALID_ARGUMENT")
         return {"error": {"code": self.code, "message": str(self), "status": status}}
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received; `body` is parsed JSON, else the raw bytes."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
 
 
 @dataclass(frozen=True)
