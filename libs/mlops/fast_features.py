@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from mlops.features import Bucketize, Clip, ColumnTransform, Ratio, Transform, load_spec
+from mlops.features import Bucketize, Clip, ColumnTransform, Ratio, Transform, transforms_spec
 from mlops.model_bundle import BundleInfo
 
 # What a raw input column must hold: numbers, category values (text or numbers) or timestamps.
@@ -80,11 +80,8 @@ def compile_features(info: BundleInfo) -> FeaturePlan:
 
 
 def _transforms(info: BundleInfo) -> list[Transform]:
-    if not info.transforms:
-        return []
-    # The bundle keeps the transforms only; the key columns are not inputs of the model.
-    spec = load_spec({"entity_column": "__entity", "timestamp_column": "__time", "transforms": info.transforms})
-    return list(spec.transforms)
+    spec = transforms_spec(info.transforms)
+    return list(spec.transforms) if spec is not None else []
 
 
 def _add(inputs: dict[str, Kind], column: str, kind: Kind) -> None:

@@ -208,6 +208,21 @@ def load_spec(raw: Mapping[str, Any] | FeatureSpec, source: str = "feature spec"
     raise FeatureError("\n".join(lines))
 
 
+# Key column names no table has. A model bundle keeps its transforms only: the rows it predicts
+# (requests, batch chunks, test splits) carry no keys, so a spec of its transforms names these.
+_NO_ENTITY, _NO_TIMESTAMP = "__mlops_no_entity__", "__mlops_no_timestamp__"
+
+
+def transforms_spec(
+    transforms: list[dict[str, Any]], source: str = "the model bundle's transforms"
+) -> FeatureSpec | None:
+    """A FeatureSpec of `transforms` alone (a bundle's `transforms`), None if there are none;
+    `apply_transforms` with it gives the features without key columns. FeatureError if invalid."""
+    if not transforms:
+        return None
+    return load_spec({"entity_column": _NO_ENTITY, "timestamp_column": _NO_TIMESTAMP, "transforms": transforms}, source)
+
+
 def select_list(spec: FeatureSpec, available: Iterable[str], dialect: Dialect = DUCKDB) -> str:
     """The SELECT list: key columns present in the input, then one `expression AS name` per feature."""
     columns = list(available)

@@ -15,15 +15,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from mlops.features import FeatureError, FeatureSpec, apply_transforms, connect, load_spec
+from mlops.features import FeatureError, FeatureSpec, apply_transforms, connect, transforms_spec
 from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, feature_frame
 
 ColumnKind = Literal["numeric", "timestamp", "any"]
 PREDICTION = "prediction"
 PROBABILITY_PREFIX = "probability_"
-# FeatureSpec requires key column names; batch prediction carries its own keys around the transforms,
-# so these names (absent from any real table) make apply_transforms return the features alone.
-_NO_ENTITY, _NO_TIMESTAMP = "__batch_predict_no_entity__", "__batch_predict_no_timestamp__"
 _NUMERIC_OPS = {"log1p", "ratio", "bucketize", "clip"}
 _TIME_OPS = {"hour_of_day", "day_of_week", "month"}
 # Classifiers whose predict() is the class of highest predict_proba() (LightGBM's calls predict_proba
@@ -38,13 +35,8 @@ class ChunkError(Exception):
 
 def bundle_spec(info: BundleInfo) -> FeatureSpec | None:
     """The bundle's declared transforms as a FeatureSpec, or None if it was trained on raw columns."""
-    if not info.transforms:
-        return None
     try:
-        return load_spec(
-            {"entity_column": _NO_ENTITY, "timestamp_column": _NO_TIMESTAMP, "transforms": info.transforms},
-            source="the model bundle's transforms",
-        )
+        return transforms_spec(info.transforms)
     except FeatureError as error:
         raise ChunkError(str(error)) from None
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlops.features import apply_transforms, load_spec
+from mlops.features import apply_transforms, transforms_spec
 from mlops.model_bundle import BundleError, ModelBundle, feature_frame, load_bundle
 from mlops.predictor import InstanceError, Predictor
 
@@ -119,8 +119,8 @@ def _test_rows(path: str) -> pd.DataFrame:
 def _evaluated(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
     """Scores (or values) and labels as the features, train and evaluate steps compute them."""
     info = bundle.info
-    if info.transforms:  # a bundle without declared transforms reads its features from the rows as they are
-        spec = load_spec({"entity_column": "", "timestamp_column": "", "transforms": info.transforms})
+    spec = transforms_spec(info.transforms)
+    if spec is not None:  # a bundle without declared transforms reads its features from the rows as they are
         frame = apply_transforms(frame, spec)
     features = feature_frame(info, frame)
     if info.problem_type == "classification":
