@@ -89,6 +89,8 @@ class ServingConfig(_Section):
     min_replicas: int = Field(default=1, ge=1)
     max_replicas: int = Field(default=1, ge=1)
     request_logging: RequestLoggingConfig = Field(default_factory=RequestLoggingConfig)
+    # The identity deployed models run as on Vertex AI (terraform/ creates it); None: Vertex's default.
+    service_account: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     # Local target: how long `mlops deploy` waits for the server's health route to answer 200.
     health_timeout_seconds: float = Field(default=60.0, gt=0)
 
@@ -112,6 +114,20 @@ class ServingConfig(_Section):
         return self.endpoint_name.format(model=model_name)
 
 
+class DeliveryConfig(_Section):
+    """Where CI/CD publishes compiled pipeline specs and records what it deployed (docs/delivery.md).
+
+    Cloud Build, the trigger functions and Terraform all read these, so they agree on one layout:
+    `{specs_uri}/{pipeline config}/{commit}.yaml` and `.../latest.yaml`, and one record per
+    environment under `deploy_records_uri`.
+    """
+
+    specs_uri: str = Field(default="", description="gs://BUCKET/PREFIX (or a local folder) for compiled specs.")
+    # An Artifact Registry KFP repository, https://REGION-kfp.pkg.dev/PROJECT/REPO; "" publishes to GCS only.
+    kfp_repository: str = Field(default="", pattern=r"^(https://[a-z0-9-]+-kfp\.pkg\.dev/[a-z][a-z0-9-]+/[a-z0-9-]+)?$")
+    deploy_records_uri: str = Field(default="", description="gs://BUCKET/PREFIX (or a local folder) for deploy records.")
+
+
 class Settings(_Section):
     """The whole configuration of one environment."""
 
@@ -120,6 +136,7 @@ class Settings(_Section):
     images: ImagesConfig = Field(default_factory=ImagesConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     serving: ServingConfig = Field(default_factory=ServingConfig)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     storage_root: str = Field(description="Base URI for datasets, models and run records.")
     registry_uri: str = Field(default="", description="Model registry: a path/URI, or vertex://PROJECT/REGION.")
     feature_store_uri: str = Field(default="", description="Feature store: a path/URI, or vertex://PROJECT/REGION?...")

@@ -197,7 +197,8 @@ class VertexEndpoints:
 
         model = aiplatform.Model(resource, **self._where())
         endpoint.deploy(model, deployed_model_display_name=display, traffic_split=split, machine_type=machine,
-                        min_replica_count=low, max_replica_count=high)  # fmt: skip
+                        min_replica_count=low, max_replica_count=high,
+                        service_account=self.serving.service_account)  # fmt: skip
 
     def _models(self, endpoint: Any) -> list[DeployedModel]:
         """The deployed models as they are now (one GET), oldest first."""

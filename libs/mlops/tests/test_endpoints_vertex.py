@@ -24,6 +24,7 @@ SERVING = ServingConfig.model_validate(
         "machine_type": "n1-standard-4",
         "min_replicas": 2,
         "max_replicas": 5,
+        "service_account": "model-serving@test-project.iam.gserviceaccount.com",
         "request_logging": {"enabled": True, "sampling_rate": 0.25, "bigquery_table": "bq://test-project.logs.churn"},
     }
 )
@@ -87,6 +88,7 @@ def test_first_deploy_creates_the_endpoint_with_logging_and_dedicated_machines(
         5,
     )
     assert dict(request.traffic_split) == {"0": 100}
+    assert request.deployed_model.service_account == "model-serving@test-project.iam.gserviceaccount.com"
     assert info.address == create.path.removeprefix("/v1/") + "/" + info.address.rsplit("/", 1)[-1]
     assert [(m.model_name, m.version, m.traffic, m.machine_type) for m in info.models] == [
         ("churn", "1", 100, "n1-standard-4")
