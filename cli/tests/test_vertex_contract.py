@@ -18,17 +18,13 @@ from mlops.pipeline_config import load_pipeline_config
 from mlops.pipeline_definition import Stores
 from mlops.registry import open_registry
 from mlops.runs import RunRecord
-from mlops.testing.fake_vertex import FakeVertex
+from mlops.testing.fake_vertex import GCS_BUCKET_CHECK, FakeVertex
 from mlops_cli import report, vertex_runner
 from mlops_cli.commands import lineage as commands_lineage
 from mlops_cli.commands import step_environment
 from training.pipeline import DEFINITION, pipeline_parameters
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines" / "churn.yaml"
-# The SDK's own boundary to GCS (it checks the pipeline root's bucket through other hosts first).
-NO_BUCKET_CHECK = (
-    "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
-)
 REGISTRY = "europe-west2-docker.pkg.dev/acme/images/vertex-mlops"
 SERVING_IMAGE = f"{REGISTRY}/serve:{'s' * 64}"
 
@@ -58,7 +54,7 @@ def submitted(tmp_path: Path):
     parameters = pipeline_parameters(
         config, Stores(registry_uri="vertex://acme-mlops-dev/europe-west2", feature_store_uri="gs://acme-fs")
     )
-    with FakeVertex() as fake, mock.patch(NO_BUCKET_CHECK):
+    with FakeVertex() as fake, mock.patch(GCS_BUCKET_CHECK):
         settings = settings_for(fake)
         spec = DEFINITION.compile(config, tmp_path / "training.yaml", images, step_environment(settings))
         record = RunRecord("churn-training-20261125-120000-000001", "churn-training", "vertex", "dev")
@@ -163,7 +159,7 @@ def test_wait_on_a_failed_job_prints_the_failed_steps_own_error(
     # The DAG around the steps fails too, saying only that an inner task failed: not what to show.
     task_errors = {"train": train_error, "training-steps": "The DAG failed because some tasks failed."}
     failing = FakeVertex(pipeline_final_state="PIPELINE_STATE_FAILED", task_errors=task_errors)
-    with failing as fake, mock.patch(NO_BUCKET_CHECK):
+    with failing as fake, mock.patch(GCS_BUCKET_CHECK):
         record = RunRecord("churn-training-20261125-120000-000002", "churn-training", "vertex", "dev")
         settings, credentials = settings_for(fake), AnonymousCredentials()
         vertex_runner.submit(spec, parameters, settings, record, credentials=credentials, wait=True, poll_seconds=0.01)

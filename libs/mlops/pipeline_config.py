@@ -16,6 +16,7 @@ from mlops.config import _Section, read_yaml_mapping, validate_model
 from mlops.features import FeatureError, FeatureSpec, load_spec
 from mlops.metrics import METRICS_BY_PROBLEM, ModelType, ProblemType
 from mlops.row_keys import DERIVED_COLUMNS, ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
+from mlops.schedule_config import ScheduleConfig
 
 
 class SplitConfig(_Section):
@@ -137,6 +138,7 @@ class PipelineConfig(_Section):
     registry: RegistryConfig
     resources: dict[str, StepResources] = Field(default_factory=dict)
     notify_webhook: str = ""
+    schedule: ScheduleConfig | None = None  # `mlops schedule create` (mlops.schedule_config)
 
     @model_validator(mode="after")
     def _metric_fits_problem(self) -> PipelineConfig:

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mlops.config import _Section
 from mlops.pipeline_config import CsvConfig, StepResources
+from mlops.schedule_config import ScheduleConfig
 
 STEP = "batch_predict"
 
@@ -48,6 +49,7 @@ class BatchPredictionConfig(_Section):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
     batch: BatchSection
     resources: dict[str, StepResources] = Field(default_factory=dict)
+    schedule: ScheduleConfig | None = None  # `mlops schedule create` (mlops.schedule_config)
 
     @model_validator(mode="after")
     def _known_steps(self) -> BatchPredictionConfig:

@@ -12,16 +12,18 @@ It answers the calls the SDK makes for the model registry, pipelines and online 
 models:upload (a finished long-running operation) and operations GET, models GET (`ID`,
 `ID@VERSION`, `ID@ALIAS`), list (`display_name=` / `labels.K=` filters), listVersions,
 mergeVersionAliases, evaluations:import and GET/list, models:deleteVersion and DELETE, pipelineJobs
-create/get/list/cancel, and endpoints (`fake_vertex_endpoints`: create, get, list, patch, delete,
-deployModel, undeployModel, predict; state in `fake.endpoints`). Anything else is recorded and
+create/get/list/cancel, endpoints (`fake_vertex_endpoints`: create, get, list, patch, delete,
+deployModel, undeployModel, predict; state in `fake.endpoints`) and schedules
+(`fake_vertex_schedules`: PipelineJobSchedule create, get, list, delete; state in `fake.schedules`).
+A pipeline job id that exists already is a 409 ALREADY_EXISTS, as in Vertex AI. Anything else is recorded and
 answered 404 with a JSON error that names the unhandled method and path. State lives in memory
 (`fake.state`), and every request is recorded in `fake.requests` (method, path, query, parsed
 JSON body, headers). `fake.fail(...)` makes the next matching requests fail, to test what callers
 do when the API errors. `fake.init_sdk(project, location)` points `aiplatform.init` at the fake.
 
 PipelineJob.submit() first checks a GCS bucket through other Google hosts (~100 s timeout):
-tests patch `google.cloud.aiplatform.utils.gcs_utils.
-create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist`, the SDK's boundary to GCS.
+tests patch `GCS_BUCKET_CHECK` (`google.cloud.aiplatform.utils.gcs_utils.
+create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist`), the SDK's boundary to GCS.
 """
 
 from __future__ import annotations
@@ -32,12 +34,16 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from mlops.testing import fake_vertex_endpoints
+from mlops.testing import fake_vertex_endpoints, fake_vertex_schedules
 from mlops.testing.fake_vertex_endpoints import FakeEndpoints, default_predictor
+from mlops.testing.fake_vertex_schedules import FakeSchedules
 from mlops.testing.fake_vertex_http import Fault, RecordedRequest, handler_class
 from mlops.testing.fake_vertex_state import ApiError, FakeState, matches_filter
 
-__all__ = ["FakeVertex", "RecordedRequest"]
+__all__ = ["GCS_BUCKET_CHECK", "FakeVertex", "RecordedRequest"]
+
+# What tests patch: the SDK's check of the pipeline root's bucket before a job is created.
+GCS_BUCKET_CHECK = "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
 
 LOCATION = r"/(?P<version>v1|v1beta1)/(?P<parent>projects/[^/]+/locations/[^/]+)"
 MODEL = LOCATION + r"/models/(?P<model>[^/:]+)"
@@ -66,6 +72,7 @@ class FakeVertex:
         end in `pipeline_final_state`)."""
         self.state = FakeState(pipeline_final_state=pipeline_final_state, task_errors=dict(task_errors or {}))
         self.endpoints = FakeEndpoints(self)
+        self.schedules = FakeSchedules(self)
         # What a deployed model answers for one instance (the fake runs no model); tests may replace it.
         self.predictor: Callable[[dict[str, Any], Any], Any] = default_predictor
         self.requests: list[RecordedRequest] = []
@@ -211,5 +218,5 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("GET", JOB, lambda f, r, m: f.state.get_pipeline_job(_job(m))),
     ("POST", JOB + r":cancel", lambda f, r, m: f.cancel_pipeline_job(_job(m))),
 ]
-_TABLE += fake_vertex_endpoints.ROUTES
+_TABLE += fake_vertex_endpoints.ROUTES + fake_vertex_schedules.ROUTES
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [(verb, re.compile(path), fn) for verb, path, fn in _TABLE]

@@ -14,14 +14,12 @@ from google.cloud import aiplatform
 from google.cloud.aiplatform_v1beta1 import ModelServiceClient as V1Beta1ModelServiceClient  # pants: no-infer-dep
 from google.protobuf import json_format, struct_pb2  # pants: no-infer-dep
 
-from mlops.testing.fake_vertex import FakeVertex
+from mlops.testing.fake_vertex import GCS_BUCKET_CHECK, FakeVertex
 
 # (`no-infer-dep` imports: google.api_core, google.auth, google.protobuf and aiplatform_v1beta1 ship
 # with google-cloud-aiplatform, which Pants infers from `google.cloud.aiplatform`.)
 
 PARENT = "projects/test-project/locations/us-central1"
-# The SDK's only call to GCS before a pipeline job is created (it would wait ~100 s offline).
-GCS_BOUNDARY = "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
 
 
 @pytest.fixture()
@@ -129,7 +127,7 @@ def test_pipeline_job_submit_wait_get_and_list(fake: FakeVertex, tmp_path: Path)
         display_name="train", template_path=compiled_pipeline(tmp_path), job_id="train-1",
         pipeline_root="gs://bucket/root", labels={"env": "dev"},
     )  # fmt: skip
-    with mock.patch(GCS_BOUNDARY) as bucket_check:
+    with mock.patch(GCS_BUCKET_CHECK) as bucket_check:
         job.submit()
     bucket_check.assert_called_once()
     job.wait()
@@ -140,7 +138,7 @@ def test_pipeline_job_submit_wait_get_and_list(fake: FakeVertex, tmp_path: Path)
     assert created.query["pipelineJobId"] == ["train-1"]
     assert created.body["runtimeConfig"]["gcsOutputDirectory"] == "gs://bucket/root"
     assert created.body["pipelineSpec"]["pipelineInfo"] == {"name": "hello"} and created.body["labels"]["env"] == "dev"
-    with mock.patch(GCS_BOUNDARY), pytest.raises(exceptions.Conflict, match="already exists"):
+    with mock.patch(GCS_BUCKET_CHECK), pytest.raises(exceptions.Conflict, match="already exists"):
         aiplatform.PipelineJob(
             display_name="train", template_path=compiled_pipeline(tmp_path), job_id="train-1"
         ).submit()
@@ -150,7 +148,7 @@ def test_a_failing_pipeline_job_fails_the_wait(tmp_path: Path) -> None:
     with FakeVertex(pipeline_final_state="PIPELINE_STATE_FAILED") as failing:
         failing.init_sdk(project="other", location="europe-west4")
         job = aiplatform.PipelineJob(display_name="x", template_path=compiled_pipeline(tmp_path), job_id="x-1")
-        with mock.patch(GCS_BOUNDARY):
+        with mock.patch(GCS_BUCKET_CHECK):
             job.submit()
         with pytest.raises(RuntimeError, match="configured to fail"):
             job.wait()
