@@ -7,6 +7,7 @@ mlops runs list | mlops runs show RUN_ID
 mlops lineage MODEL_NAME:VERSION
 mlops models list MODEL_NAME
 mlops deploy | predict | endpoints list | promote | rollback | undeploy (mlops_cli.deploy)
+mlops schedule create|list|delete CONFIG   (mlops_cli.schedule)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from mlops.config import Settings, load_settings
-from mlops_cli import batch, deploy, report
+from mlops_cli import batch, deploy, report, schedule
 from mlops_cli.errors import describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--config", default=DEFAULT_CONFIG)
     compile_.add_argument("--output", type=Path, default=Path("dist/pipelines/training.yaml"))
     compile_.add_argument("--built-images", action="store_true", help="pin the images built in dist/")
+    compile_.add_argument("--with-defaults", action="store_true", help="the config's parameters as defaults")
 
     runs = commands.add_parser("runs", help="list or show runs").add_subparsers(dest="runs_command", required=True)
     runs.add_parser("list").add_argument("--limit", type=int, default=20)
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_parser("list").add_argument("model_name")
     batch.add_parser(commands)
     deploy.add_parsers(commands)
+    schedule.add_parser(commands)
     return parser
 
 
@@ -64,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.env)
         if args.command in deploy.COMMANDS:
             return deploy.run(args, settings)
+        if args.command in schedule.COMMANDS:
+            return schedule.run(args, settings)
         if args.command == "run":
             return _run(args, settings, load_pipeline(args.config))
         if args.command == "batch-predict":
@@ -72,7 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mlops_cli.commands import compile_spec
 
             pipeline = load_pipeline(args.config)
-            print(compile_spec(pipeline.definition, pipeline.config, settings, args.output, args.built_images))
+            spec = compile_spec(pipeline.definition, pipeline.config, settings, args.output, args.built_images)
+            if args.with_defaults:
+                from mlops_cli.spec_defaults import write_defaults
+
+                write_defaults(spec, pipeline.definition, pipeline.config, settings)
+            print(spec)
             return 0
         if args.command == "runs":
             from mlops_cli.commands import list_runs, show_run

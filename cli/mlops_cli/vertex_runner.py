@@ -48,6 +48,36 @@ def job_labels(record: RunRecord) -> dict[str, str]:
     }
 
 
+def build_job(
+    spec_path: Path,
+    parameters: Mapping[str, Any],
+    settings: Settings,
+    record: RunRecord,
+    *,
+    enable_caching: bool = True,
+    credentials: Any = None,
+) -> Any:
+    """The PipelineJob for a compiled spec, as `submit` sends it and `mlops schedule` schedules it."""
+    if not settings.gcp.pipeline_root.startswith("gs://"):
+        raise VertexRunError(
+            f"gcp.pipeline_root must be a gs:// URI to run on Vertex AI, got {settings.gcp.pipeline_root!r} "
+            f"(environment {settings.environment!r})"
+        )
+    aiplatform = init_sdk(settings, credentials)
+    return aiplatform.PipelineJob(
+        display_name=record.pipeline,
+        template_path=str(spec_path),
+        job_id=record.run_id,
+        pipeline_root=settings.gcp.pipeline_root,
+        parameter_values=dict(parameters),
+        # None keeps the spec's per-task caching (champion and register are never cached); True
+        # would force caching on for every task. False turns it off everywhere.
+        enable_caching=None if enable_caching else False,
+        labels=job_labels(record),
+        credentials=credentials,
+    )
+
+
 def submit(
     spec_path: Path,
     parameters: Mapping[str, Any],
@@ -61,24 +91,7 @@ def submit(
 ) -> RunRecord:
     """Create the PipelineJob with our own job id; with `wait`, follow it to the end."""
     check_version("google-cloud-aiplatform")  # before submitting: following the job needs the SDK's internals
-    if not settings.gcp.pipeline_root.startswith("gs://"):
-        raise VertexRunError(
-            f"gcp.pipeline_root must be a gs:// URI to run on Vertex AI, got {settings.gcp.pipeline_root!r} "
-            f"(environment {settings.environment!r})"
-        )
-    aiplatform = init_sdk(settings, credentials)
-    job = aiplatform.PipelineJob(
-        display_name=record.pipeline,
-        template_path=str(spec_path),
-        job_id=record.run_id,
-        pipeline_root=settings.gcp.pipeline_root,
-        parameter_values=dict(parameters),
-        # None keeps the spec's per-task caching (champion and register are never cached); True
-        # would force caching on for every task. False turns it off everywhere.
-        enable_caching=None if enable_caching else False,
-        labels=job_labels(record),
-        credentials=credentials,
-    )
+    job = build_job(spec_path, parameters, settings, record, enable_caching=enable_caching, credentials=credentials)
     job.submit(service_account=settings.gcp.service_account)
     record.parameters = dict(parameters)
     record.links["resource"] = job.resource_name

@@ -1,7 +1,8 @@
-"""Settings and small pipeline configs shared by the pipeline run tests."""
+"""Settings, small pipeline configs and built-image metadata shared by the pipeline run tests."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -34,3 +35,13 @@ def small(config_file: str, rows: int = 3000, **changes: object) -> PipelineConf
             node = node[part]
         node[int(leaf) if isinstance(node, list) else leaf] = value
     return PipelineConfig.model_validate(data)
+
+
+def built(dist: Path, *components: str) -> Path:
+    """Image metadata as `./pants package components/<name>:image` writes it."""
+    for name in components:
+        tag = {"template": "{pants.hash}", "name": f"localhost:5000/vertex-mlops/{name}:h"}
+        info = {"registries": [{"tags": [tag]}]}
+        (dist / f"components.{name}").mkdir(parents=True)
+        (dist / f"components.{name}" / "image.docker-info.json").write_text(json.dumps(info))
+    return dist

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,8 @@ from mlops_cli.commands import compile_spec, run_pipeline, step_images
 from mlops_cli.main import main
 from mlops_cli.pipelines import load_pipeline
 from mlops_cli.sdk_internals import WRITTEN_FOR, SdkVersionError, check_version
-from run_fixtures import PIPELINES, local_settings, small  # pants: no-infer-dep
+from run_fixtures import PIPELINES, built, local_settings, small  # pants: no-infer-dep
 from training.pipeline import DEFINITION
-
-
-def built(dist: Path, *components: str) -> Path:
-    """Image metadata as `./pants package components/<name>:image` writes it."""
-    for name in components:
-        tag = {"template": "{pants.hash}", "name": f"localhost:5000/vertex-mlops/{name}:h"}
-        info = {"registries": [{"tags": [tag]}]}
-        (dist / f"components.{name}").mkdir(parents=True)
-        (dist / f"components.{name}" / "image.docker-info.json").write_text(json.dumps(info))
-    return dist
 
 
 def test_a_config_names_its_pipeline_and_training_is_the_default(tmp_path: Path) -> None:

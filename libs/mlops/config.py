@@ -124,8 +124,12 @@ class DeliveryConfig(_Section):
 
     specs_uri: str = Field(default="", description="gs://BUCKET/PREFIX (or a local folder) for compiled specs.")
     # An Artifact Registry KFP repository, https://REGION-kfp.pkg.dev/PROJECT/REPO; "" publishes to GCS only.
-    kfp_repository: str = Field(default="", pattern=r"^(https://[a-z0-9-]+-kfp\.pkg\.dev/[a-z][a-z0-9-]+/[a-z0-9-]+)?$")
-    deploy_records_uri: str = Field(default="", description="gs://BUCKET/PREFIX (or a local folder) for deploy records.")
+    kfp_repository: str = Field(
+        default="", pattern=r"^(https://[a-z0-9-]+-kfp\.pkg\.dev/[a-z][a-z0-9-]+/[a-z0-9-]+)?$"
+    )
+    deploy_records_uri: str = Field(
+        default="", description="gs://BUCKET/PREFIX (or a local folder) for deploy records."
+    )
 
 
 class Settings(_Section):

@@ -16,7 +16,8 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 from mlops.config import _Section
 
 # One cron field: `*`, numbers, ranges, steps and lists, or names (JAN, MON); 5 fields in all.
-_CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
+_CRON_ITEM = r"(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?"
+_CRON_FIELD = re.compile(rf"^{_CRON_ITEM}(,{_CRON_ITEM})*$")
 
 
 class ScheduleConfig(_Section):
@@ -48,7 +49,8 @@ class ScheduleConfig(_Section):
     @model_validator(mode="after")
     def _ordered(self) -> ScheduleConfig:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
-            raise ValueError(f"end_time {self.end_time.isoformat()} is not after start_time {self.start_time.isoformat()}")
+            start, end = self.start_time.isoformat(), self.end_time.isoformat()
+            raise ValueError(f"end_time {end} is not after start_time {start}")
         return self
 
     def vertex_cron(self) -> str:

@@ -36,14 +36,16 @@ from typing import Any
 
 from mlops.testing import fake_vertex_endpoints, fake_vertex_schedules
 from mlops.testing.fake_vertex_endpoints import FakeEndpoints, default_predictor
-from mlops.testing.fake_vertex_schedules import FakeSchedules
 from mlops.testing.fake_vertex_http import Fault, RecordedRequest, handler_class
+from mlops.testing.fake_vertex_schedules import FakeSchedules
 from mlops.testing.fake_vertex_state import ApiError, FakeState, matches_filter
 
 __all__ = ["GCS_BUCKET_CHECK", "FakeVertex", "RecordedRequest"]
 
 # What tests patch: the SDK's check of the pipeline root's bucket before a job is created.
-GCS_BUCKET_CHECK = "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
+GCS_BUCKET_CHECK = (
+    "google.cloud.aiplatform.utils.gcs_utils.create_gcs_bucket_for_pipeline_artifacts_if_it_does_not_exist"
+)
 
 LOCATION = r"/(?P<version>v1|v1beta1)/(?P<parent>projects/[^/]+/locations/[^/]+)"
 MODEL = LOCATION + r"/models/(?P<model>[^/:]+)"
