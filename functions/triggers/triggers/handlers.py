@@ -1,0 +1,72 @@
+"""The two triggers' flows, from a request or event to an `Answer`; triggers.main wires them up.
+
+Each reads its configuration first, per request, from the environment it is given; then the
+event; then the published spec; then submits. Every failure becomes the answer its cause calls
+for (triggers.answers): nothing escapes as an unhandled exception, which would be a 500 the
+platform retries whatever the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from triggers import config as trigger_config
+from triggers import events, submit
+from triggers.answers import Answer, log
+
+
+def scheduled_run(body: Any, headers: Mapping[str, str], environ: Mapping[str, str]) -> Answer:
+    """`start_scheduled_run`: the pipeline a Cloud Scheduler POST names."""
+
+    def request(config: trigger_config.ScheduledRunConfig) -> events.RunRequest:
+        return events.scheduled_run(body, headers, config.MLOPS_PIPELINES)
+
+    return log(_run(trigger_config.ScheduledRunConfig, environ, request, data_parameter=None), "start_scheduled_run")
+
+
+def new_data_run(event: Any, environ: Mapping[str, str]) -> Answer:
+    """`start_run_on_new_data`: MLOPS_PIPELINE on the object a GCS finalized event announces."""
+
+    def request(config: trigger_config.NewDataRunConfig) -> events.RunRequest | None:
+        return events.new_data_run(event, config.MLOPS_PIPELINE, config.MLOPS_DATA_PREFIX, config.MLOPS_DATA_PARAMETER)
+
+    return log(_run(trigger_config.NewDataRunConfig, environ, request, "MLOPS_DATA_PARAMETER"), "start_run_on_new_data")
+
+
+def _run(
+    model: type[trigger_config.ConfigT],
+    environ: Mapping[str, str],
+    make_request: Callable[[Any], events.RunRequest | None],
+    data_parameter: str | None,
+) -> Answer:
+    try:
+        config = trigger_config.load(model, environ)
+    except trigger_config.ConfigError as error:
+        return Answer(500, "config_error", str(error), {"variable": error.variable})
+    try:
+        request = make_request(config)
+    except events.BadEvent as error:
+        return Answer(error.status, "bad_event", str(error), {"field": error.field})
+    if request is None:
+        return Answer(200, "ignored", f"the object is not under {getattr(config, 'MLOPS_DATA_PREFIX', '')}")
+    details = {"pipeline": request.pipeline, "job_id": request.job_id}
+    spec_uri = config.spec_uri(request.pipeline)
+    try:
+        spec = submit.read_spec(spec_uri, config)
+        parameters = submit.run_parameters(spec, request, spec_uri)
+        submitted = submit.submit(spec, parameters, request, config)
+    except submit.UnknownParameters as error:
+        if data_parameter:  # the function's own parameter: its configuration is wrong
+            return Answer(500, "config_error", f"{data_parameter}: {error}", {**details, "variable": data_parameter})
+        return Answer(400, "bad_event", str(error), {**details, "field": "parameters"})
+    except submit.SpecError as error:
+        return Answer(500, "spec_error", str(error), {**details, "spec": spec_uri})
+    except submit.Refused as error:
+        return Answer(500, "vertex_error", str(error), details)
+    except submit.Transient as error:
+        return Answer(503, "retry", f"{error}; retry later", details)
+    details["job"] = submitted.job_name
+    if submitted.already_started:
+        return Answer(200, "already_started", f"{request.job_id} was started before (a redelivery)", details)
+    return Answer(200, "started", f"started {submitted.job_name}", details)
