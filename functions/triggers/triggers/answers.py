@@ -1,7 +1,9 @@
 """How a trigger answers and logs: one JSON answer and one structured log line per request.
 
-Status codes tell the platform what to do next (Eventarc and Cloud Scheduler retry a 5xx, and
-Eventarc does not retry a 4xx):
+Status codes say whose move it is. A 5xx is for a retry (Eventarc with retries enabled, Cloud
+Scheduler with a retry_config); a 4xx says the event itself is wrong, and the answer names the
+field. (Eventarc's Pub/Sub transport redelivers any non-2xx while retries are on, with a 10-600 s
+backoff for at most 24 h: docs/triggers.md says how the deploy bounds that.)
   200  started, already started (a redelivered event), or ignored (an object outside the prefix)
   400  the request or event is malformed; 404 the pipeline is not one this function starts;
        405 not a POST (HTTP function)
