@@ -88,6 +88,12 @@ def test_a_malformed_request_is_a_400_naming_the_field(
     assert fake.requests_to("POST") == []
 
 
+def test_a_body_sent_as_octet_stream_is_read_as_json(scheduled: Any, fake: FakeVertex) -> None:
+    # Cloud Scheduler's default Content-Type when the job sets none.
+    response = scheduled.post("/", data=json.dumps(BODY), content_type="application/octet-stream", headers=SCHEDULER)
+    assert response.status_code == 200 and json.loads(response.data)["status"] == "started"
+
+
 def test_a_get_is_refused(scheduled: Any) -> None:
     assert scheduled.get("/").status_code == 405
 

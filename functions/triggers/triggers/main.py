@@ -23,7 +23,8 @@ def start_scheduled_run(request: flask.Request) -> flask.Response:
     if request.method != "POST":
         return Answer(405, "bad_event", f"method {request.method}: Cloud Scheduler POSTs JSON").flask()
     headers = {key.lower(): value for key, value in request.headers.items()}
-    return handlers.scheduled_run(request.get_json(silent=True), headers, os.environ).flask()
+    # force: Cloud Scheduler sends application/octet-stream unless the job sets a Content-Type.
+    return handlers.scheduled_run(request.get_json(force=True, silent=True), headers, os.environ).flask()
 
 
 @functions_framework.cloud_event
