@@ -76,12 +76,14 @@ def unquote(value: Any) -> Any:
 
 
 def strings(value: Any) -> Iterator[str]:
-    """Every string anywhere in a parsed value (attribute values, list items, nested blocks)."""
+    """Every string anywhere in a parsed value: attribute values, list items, nested blocks, and
+    the keys of maps (a grant can be written as { "roles/x" = members })."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
             if not key.startswith("__"):  # python-hcl2 metadata: comments, block markers
+                yield key
                 yield from strings(item)
     elif isinstance(value, list):
         for item in value:

@@ -122,6 +122,14 @@ resource "google_storage_bucket_iam_member" "x" {
     assert primitive_roles_anywhere(documents(snippet)) != []
 
 
+def test_the_primitive_role_check_fails_on_a_role_used_as_a_map_key() -> None:
+    snippet = """
+locals {
+  grants = { "roles/editor" = ["user:someone@example.com"] }
+}"""
+    assert primitive_roles_anywhere(documents(snippet)) != []
+
+
 def test_the_service_accounts_are_the_contracts_six(real: dict[str, dict[str, Any]]) -> None:
     assert set(service_accounts(real).values()) == CONTRACT_ACCOUNTS
 
