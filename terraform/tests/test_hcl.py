@@ -21,7 +21,8 @@ from terraform_files import (
     unquote,
 )
 
-MODULES = sorted(path for path in (TERRAFORM / "modules").iterdir() if path.is_dir())
+# glob, not iterdir: with terraform/ missing from the sandbox, the test below fails with a clear message.
+MODULES = sorted(path for path in (TERRAFORM / "modules").glob("*") if path.is_dir())
 
 
 def test_the_terraform_files_are_in_the_sandbox() -> None:
