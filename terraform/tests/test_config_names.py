@@ -34,7 +34,7 @@ def load_config(environment: str) -> dict[str, Any]:
 
 def load_tfvars(environment: str) -> dict[str, Any]:
     parsed = parse_file(TERRAFORM / "environments" / environment / "terraform.tfvars")
-    return {key: _plain(value) for key, value in parsed.items()}
+    return _plain(parsed["settings"])
 
 
 def _plain(value: Any) -> Any:

@@ -53,7 +53,7 @@ def defined() -> tuple[set[str], set[str]]:
     projects = set()
     for name, document in documents.items():
         if name.endswith("terraform.tfvars"):
-            projects.add(str(document["project_id"]).strip('"'))
+            projects.add(str(document["settings"]["project_id"]).strip('"'))
     return set(service_accounts(documents).values()), projects
 
 

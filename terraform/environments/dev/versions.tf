@@ -20,6 +20,6 @@ terraform {
 }
 
 provider "google" {
-  project = var.project_id
-  region  = var.region
+  project = var.settings.project_id
+  region  = var.settings.region
 }

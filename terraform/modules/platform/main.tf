@@ -1,16 +1,16 @@
 # One environment of vertex-mlops: the modules wired together. terraform/environments/<env> calls
-# this module with that environment's names (its terraform.tfvars, which follow config/<env>.yaml),
-# so dev and prod run the same code and differ only in their values.
+# this module with that environment's settings (its terraform.tfvars, which follow
+# config/<env>.yaml), so dev and prod run the same code and differ only in their values.
 
 locals {
-  labels = merge({ app = "vertex-mlops", env = var.environment }, var.labels)
+  labels = merge({ app = "vertex-mlops", env = var.settings.environment }, var.settings.labels)
   # Pants writes the function archives to dist/functions.triggers at the repository root.
-  functions_dist_dir = coalesce(var.functions_dist_dir, "${path.root}/../../../dist/functions.triggers")
+  functions_dist_dir = coalesce(var.settings.functions_dist_dir, "${path.root}/../../../dist/functions.triggers")
 }
 
 module "apis" {
   source     = "../apis"
-  project_id = var.project_id
+  project_id = var.settings.project_id
   services = [
     "aiplatform.googleapis.com",
     "artifactregistry.googleapis.com",
@@ -36,64 +36,64 @@ module "apis" {
 
 module "storage" {
   source     = "../storage"
-  project_id = var.project_id
-  location   = var.region
-  buckets    = var.buckets
+  project_id = var.settings.project_id
+  location   = var.settings.region
+  buckets    = var.settings.buckets
   labels     = local.labels
   depends_on = [module.apis]
 }
 
 module "artifact_registry" {
   source            = "../artifact_registry"
-  project_id        = var.project_id
-  location          = var.region
-  docker_repository = var.docker_repository
-  kfp_repository    = var.kfp_repository
+  project_id        = var.settings.project_id
+  location          = var.settings.region
+  docker_repository = var.settings.docker_repository
+  kfp_repository    = var.settings.kfp_repository
   labels            = local.labels
   depends_on        = [module.apis]
 }
 
 module "bigquery" {
   source     = "../bigquery"
-  project_id = var.project_id
-  location   = var.region
-  datasets   = var.datasets
+  project_id = var.settings.project_id
+  location   = var.settings.region
+  datasets   = var.settings.datasets
   labels     = local.labels
   depends_on = [module.apis]
 }
 
 module "iam" {
   source                 = "../iam"
-  project_id             = var.project_id
-  location               = var.region
+  project_id             = var.settings.project_id
+  location               = var.settings.region
   buckets                = module.storage.names
   docker_repository      = module.artifact_registry.docker_repository_name
   kfp_repository         = module.artifact_registry.kfp_repository_name
   datasets               = module.bigquery.dataset_ids
-  terraform_state_bucket = var.terraform_state_bucket
-  promotion_readers      = var.promotion_readers
+  terraform_state_bucket = var.settings.terraform_state_bucket
+  promotion_readers      = var.settings.promotion_readers
   depends_on             = [module.apis]
 }
 
 module "vertex" {
   source                 = "../vertex"
-  project_id             = var.project_id
-  region                 = var.region
-  online_store_name      = var.feature_online_store
-  online_store_max_nodes = var.online_store_max_nodes
+  project_id             = var.settings.project_id
+  region                 = var.settings.region
+  online_store_name      = var.settings.feature_online_store
+  online_store_max_nodes = var.settings.online_store_max_nodes
   labels                 = local.labels
   depends_on             = [module.apis]
 }
 
 module "workbench" {
   source                = "../workbench"
-  enabled               = var.workbench.enabled
-  project_id            = var.project_id
-  zone                  = var.workbench.zone
-  machine_type          = var.workbench.machine_type
-  owners                = var.workbench.owners
-  network               = var.workbench.network
-  subnetwork            = var.workbench.subnetwork
+  enabled               = var.settings.workbench.enabled
+  project_id            = var.settings.project_id
+  zone                  = var.settings.workbench.zone
+  machine_type          = var.settings.workbench.machine_type
+  owners                = var.settings.workbench.owners
+  network               = var.settings.workbench.network
+  subnetwork            = var.settings.workbench.subnetwork
   service_account_email = module.iam.emails["vertex-pipelines"]
   labels                = local.labels
   depends_on            = [module.apis]
@@ -101,20 +101,20 @@ module "workbench" {
 
 module "functions" {
   source                         = "../functions"
-  project_id                     = var.project_id
-  region                         = var.region
+  project_id                     = var.settings.project_id
+  region                         = var.settings.region
   dist_dir                       = local.functions_dist_dir
   source_bucket                  = module.storage.names["deploys"]
   data_bucket                    = module.storage.names["data"]
-  pipeline_root                  = var.pipeline_root
-  specs_uri                      = var.specs_uri
+  pipeline_root                  = var.settings.pipeline_root
+  specs_uri                      = var.settings.specs_uri
   pipeline_service_account_email = module.iam.emails["vertex-pipelines"]
   runtime_service_account_email  = module.iam.emails["pipeline-triggers"]
   build_service_account_id       = module.iam.ids["mlops-cloud-build"]
   invoker_service_account_email  = module.iam.emails["pipeline-scheduler"]
   docker_repository_id           = module.artifact_registry.docker_repository
-  scheduled_pipelines            = sort(keys(var.scheduled_pipelines))
-  new_data_run                   = var.new_data_run
+  scheduled_pipelines            = sort(keys(var.settings.scheduled_pipelines))
+  new_data_run                   = var.settings.new_data_run
   labels                         = local.labels
   # The grants the functions' builds and runtime rely on come first.
   depends_on = [module.apis, module.iam]
@@ -122,9 +122,9 @@ module "functions" {
 
 module "scheduler" {
   source                = "../scheduler"
-  project_id            = var.project_id
-  region                = var.region
-  pipelines             = var.scheduled_pipelines
+  project_id            = var.settings.project_id
+  region                = var.settings.region
+  pipelines             = var.settings.scheduled_pipelines
   function_uri          = module.functions.scheduled_run_uri
   service_account_email = module.iam.emails["pipeline-scheduler"]
   depends_on            = [module.apis]
@@ -132,22 +132,22 @@ module "scheduler" {
 
 module "cloudbuild" {
   source                       = "../cloudbuild"
-  project_id                   = var.project_id
-  environment                  = var.environment
-  repository                   = var.repository
+  project_id                   = var.settings.project_id
+  environment                  = var.settings.environment
+  repository                   = var.settings.repository
   build_service_account_id     = module.iam.ids["mlops-cloud-build"]
   terraform_service_account_id = module.iam.ids["mlops-terraform"]
-  pull_request_checks          = var.pull_request_checks
-  deploy_on_push               = var.deploy_on_push
-  require_approval             = var.require_approval
-  promote_from                 = var.promote_from
+  pull_request_checks          = var.settings.pull_request_checks
+  deploy_on_push               = var.settings.deploy_on_push
+  require_approval             = var.settings.require_approval
+  promote_from                 = var.settings.promote_from
   depends_on                   = [module.apis, module.iam]
 }
 
 module "alerting" {
   source             = "../alerting"
-  project_id         = var.project_id
-  environment        = var.environment
-  notification_email = var.notification_email
+  project_id         = var.settings.project_id
+  environment        = var.settings.environment
+  notification_email = var.settings.notification_email
   depends_on         = [module.apis]
 }

@@ -1,155 +1,82 @@
+# Everything that differs between environments, in one object, so that an environment's root
+# (terraform/environments/<env>) is only `settings = var.settings` and its terraform.tfvars.
 # Names follow config/<env>.yaml (terraform/tests/test_config_names.py checks that they agree).
-
-variable "project_id" {
-  description = "The environment's project (config gcp.project_id)."
-  type        = string
-}
-
-variable "region" {
-  description = "Region of everything regional (config gcp.region)."
-  type        = string
-}
-
-variable "environment" {
-  description = "Environment name (config environment): dev or prod."
-  type        = string
-}
-
-variable "buckets" {
-  description = "Bucket role => name: data (storage_root), pipelines (gcp.pipeline_root), staging (gcp.staging_bucket), specs (delivery.specs_uri), deploys (delivery.deploy_records_uri)."
-  type        = map(string)
-}
-
-variable "pipeline_root" {
-  description = "gcp.pipeline_root, passed to the trigger functions."
-  type        = string
-}
-
-variable "specs_uri" {
-  description = "delivery.specs_uri, passed to the trigger functions."
-  type        = string
-}
-
-variable "docker_repository" {
-  description = "Artifact Registry Docker repository (config images.repository)."
-  type        = string
-}
-
-variable "kfp_repository" {
-  description = "Artifact Registry KFP repository (last segment of delivery.kfp_repository)."
-  type        = string
-}
-
-variable "datasets" {
-  description = "BigQuery datasets: serving_logs (serving.request_logging.bigquery_table) and features (feature_store_uri dataset=)."
-  type        = map(string)
-}
-
-variable "feature_online_store" {
-  description = "Feature Store online store name (feature_store_uri online_store=)."
-  type        = string
-}
-
-variable "online_store_max_nodes" {
-  description = "Upper bound of the online store's Bigtable nodes."
-  type        = number
-  default     = 2
-}
-
-variable "terraform_state_bucket" {
-  description = "The state bucket, created by hand before the first apply (docs/terraform.md)."
-  type        = string
-}
-
-variable "promotion_readers" {
-  description = "Members of the next environment's build that may read this one's images, specs and deploy records (promotion)."
-  type        = list(string)
-  default     = []
-}
-
-variable "scheduled_pipelines" {
-  description = "Pipeline config name => { schedule (cron), time_zone }: one Cloud Scheduler job each."
-  type = map(object({
-    schedule  = string
-    time_zone = optional(string, "Etc/UTC")
-  }))
-  default = {}
-}
-
-variable "new_data_run" {
-  description = "The new-data function's pipeline, data-bucket prefix and parameter; null: none."
+variable "settings" {
+  description = "This environment's values; each field is described next to its type."
   type = object({
-    pipeline  = string
-    prefix    = string
-    parameter = optional(string, "source_uri")
+    project_id  = string # config gcp.project_id
+    region      = string # config gcp.region: everything regional lives there
+    environment = string # config environment: dev or prod (_ENVIRONMENT of the Cloud Build triggers)
+
+    # Bucket role => name: data (storage_root), pipelines (gcp.pipeline_root), staging
+    # (gcp.staging_bucket), specs (delivery.specs_uri), deploys (delivery.deploy_records_uri).
+    buckets       = map(string)
+    pipeline_root = string # config gcp.pipeline_root, passed to the trigger functions
+    specs_uri     = string # config delivery.specs_uri, passed to the trigger functions
+
+    docker_repository = string # config images.repository (images.registry is REGION-docker.pkg.dev/PROJECT)
+    kfp_repository    = string # last path segment of config delivery.kfp_repository
+
+    # serving_logs (serving.request_logging.bigquery_table) and features (feature_store_uri dataset=).
+    datasets               = map(string)
+    feature_online_store   = string # feature_store_uri online_store=
+    online_store_max_nodes = optional(number, 2)
+
+    # Created by hand before the first apply (docs/terraform.md).
+    terraform_state_bucket = string
+    # Members of the next environment's build that may read this one's images, specs and deploy
+    # records, to promote them.
+    promotion_readers = optional(list(string), [])
+
+    # Pipeline config name => cron schedule: one Cloud Scheduler job each.
+    scheduled_pipelines = optional(map(object({
+      schedule  = string
+      time_zone = optional(string, "Etc/UTC")
+    })), {})
+    # The new-data function: the pipeline it starts, for objects under which prefix of the data
+    # bucket, and the parameter that gets the object's gs:// URI. null: no new-data function.
+    new_data_run = optional(object({
+      pipeline  = string
+      prefix    = string
+      parameter = optional(string, "source_uri")
+    }))
+    # Folder of the function archives; null: dist/functions.triggers at the repository root.
+    functions_dist_dir = optional(string)
+
+    # The repository the Cloud Build triggers watch: kind github (owner, name) or
+    # cloud_source_repositories (name).
+    repository = object({
+      kind  = string
+      owner = optional(string)
+      name  = string
+    })
+    pull_request_checks = optional(bool, false) # the pull-request trigger (one environment is enough)
+    deploy_on_push      = optional(bool, false) # the deploy trigger (cloudbuild.yaml on pushes to main)
+    require_approval    = optional(bool, false) # terraform and promote builds wait for an approver
+    promote_from        = optional(string)      # environment the manual promote trigger copies from
+
+    notification_email = string # where failure alerts go
+
+    # The optional Workbench instance (zone, network and subnetwork are needed when enabled).
+    workbench = optional(object({
+      enabled      = bool
+      zone         = optional(string, "")
+      machine_type = optional(string, "e2-standard-4")
+      owners       = optional(list(string), [])
+      network      = optional(string, "")
+      subnetwork   = optional(string, "")
+    }), { enabled = false })
+
+    labels = optional(map(string), {}) # extra labels for every labelled resource
   })
-  default = null
-}
-
-variable "functions_dist_dir" {
-  description = "Folder of the function archives; null: dist/functions.triggers at the repository root."
-  type        = string
-  default     = null
-}
-
-variable "repository" {
-  description = "The code repository the Cloud Build triggers watch (see modules/cloudbuild)."
-  type = object({
-    kind  = string
-    owner = optional(string)
-    name  = string
-  })
-}
-
-variable "pull_request_checks" {
-  description = "Create the pull-request trigger."
-  type        = bool
-  default     = false
-}
-
-variable "deploy_on_push" {
-  description = "Create the deploy trigger (cloudbuild.yaml on pushes to main)."
-  type        = bool
-  default     = false
-}
-
-variable "require_approval" {
-  description = "The terraform and promote triggers wait for an approver."
-  type        = bool
-  default     = false
-}
-
-variable "promote_from" {
-  description = "Environment the manual promote trigger copies from; null: no promote trigger."
-  type        = string
-  default     = null
-}
-
-variable "notification_email" {
-  description = "Where failure alerts are sent."
-  type        = string
-}
-
-variable "workbench" {
-  description = "The optional Workbench instance."
-  type = object({
-    enabled      = bool
-    zone         = optional(string, "")
-    machine_type = optional(string, "e2-standard-4")
-    owners       = optional(list(string), [])
-    network      = optional(string, "")
-    subnetwork   = optional(string, "")
-  })
-  default = { enabled = false }
 
   validation {
-    condition     = !var.workbench.enabled || (var.workbench.zone != "" && var.workbench.network != "" && var.workbench.subnetwork != "")
+    condition     = contains(["dev", "prod"], var.settings.environment)
+    error_message = "settings.environment is dev or prod (the Cloud Build configs' _ENVIRONMENT)."
+  }
+
+  validation {
+    condition     = !var.settings.workbench.enabled || (var.settings.workbench.zone != "" && var.settings.workbench.network != "" && var.settings.workbench.subnetwork != "")
     error_message = "An enabled Workbench instance needs zone, network and subnetwork."
   }
-}
-
-variable "labels" {
-  description = "Extra labels for every labelled resource."
-  type        = map(string)
-  default     = {}
 }
