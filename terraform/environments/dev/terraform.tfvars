@@ -39,6 +39,10 @@ settings = {
     parameter = "source_uri"
   }
 
+  # The content tag of build-support/builder:image in this environment's Docker repository. Unset,
+  # no Cloud Build trigger is created (a new project: docs/terraform.md, bootstrapping step 6).
+  # builder_image_tag = "<tag printed by ./pants publish build-support/builder:image>"
+
   repository = {
     kind  = "github"
     owner = "acme"

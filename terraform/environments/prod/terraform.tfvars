@@ -34,6 +34,10 @@ settings = {
   }
   new_data_run = null
 
+  # The content tag of build-support/builder:image in this environment's Docker repository. Unset,
+  # no Cloud Build trigger is created (a new project: docs/terraform.md, bootstrapping step 6).
+  # builder_image_tag = "<tag printed by ./pants publish build-support/builder:image>"
+
   repository = {
     kind  = "github"
     owner = "acme"

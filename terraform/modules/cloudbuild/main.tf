@@ -2,7 +2,9 @@
 # build-support/cloudbuild/). Each trigger names the service account it runs as: CI runs as
 # mlops-cloud-build, Terraform as mlops-terraform, so no build has the default Cloud Build
 # account's broad roles. The source is a GitHub repository (Cloud Build GitHub app) or a Cloud
-# Source Repositories repository, chosen by var.repository.kind.
+# Source Repositories repository, chosen by var.repository.kind. Every build config runs its steps
+# in the builder image (_BUILDER_IMAGE); Cloud Build rejects a substitution its config does not
+# use, so each trigger passes only what its config reads.
 
 locals {
   github = var.repository.kind == "github"
@@ -23,6 +25,7 @@ resource "google_cloudbuild_trigger" "pull_request" {
   description     = "Lint, type check and test a pull request."
   filename        = "build-support/cloudbuild/pull-request.yaml"
   service_account = var.build_service_account_id
+  substitutions   = { _BUILDER_IMAGE = var.builder_image, _BASE_BRANCH = var.main_branch }
 
   github {
     owner = var.repository.owner
@@ -40,10 +43,14 @@ locals {
     # Only where var.deploy_on_push: prod receives promoted builds instead.
     var.deploy_on_push ? {
       deploy = {
-        description      = "Build, push and record what changed on ${var.main_branch} in ${var.environment}."
-        filename         = "cloudbuild.yaml"
-        service_account  = var.build_service_account_id
-        substitutions    = { _ENVIRONMENT = var.environment }
+        description     = "Build, push and record what changed on ${var.main_branch} in ${var.environment}."
+        filename        = "cloudbuild.yaml"
+        service_account = var.build_service_account_id
+        substitutions = {
+          _ENVIRONMENT       = var.environment
+          _ARTIFACT_REGISTRY = var.artifact_registry
+          _BUILDER_IMAGE     = var.builder_image
+        }
         included_files   = []
         require_approval = false
       }
@@ -55,7 +62,7 @@ locals {
         description      = "terraform plan and apply for ${var.environment}."
         filename         = "build-support/cloudbuild/terraform.yaml"
         service_account  = var.terraform_service_account_id
-        substitutions    = { _ENVIRONMENT = var.environment, _APPLY = "true" }
+        substitutions    = { _ENVIRONMENT = var.environment, _APPLY = "true", _BUILDER_IMAGE = var.builder_image }
         included_files   = ["terraform/**"]
         require_approval = var.require_approval
       }
@@ -110,7 +117,11 @@ resource "google_cloudbuild_trigger" "promote" {
   name            = "promote"
   description     = "Promote the last ${var.promote_from} deploy to ${var.environment}."
   service_account = var.build_service_account_id
-  substitutions   = { _FROM_ENVIRONMENT = var.promote_from, _TO_ENVIRONMENT = var.environment }
+  substitutions = {
+    _FROM_ENVIRONMENT = var.promote_from
+    _TO_ENVIRONMENT   = var.environment
+    _BUILDER_IMAGE    = var.builder_image
+  }
 
   approval_config {
     approval_required = var.require_approval

@@ -44,6 +44,16 @@ variable "terraform_service_account_id" {
   type        = string
 }
 
+variable "builder_image" {
+  description = "The CI builder image every step runs in (_BUILDER_IMAGE): REGISTRY/vertex-mlops/builder:CONTENT_TAG."
+  type        = string
+}
+
+variable "artifact_registry" {
+  description = "The environment's images.registry (_ARTIFACT_REGISTRY of cloudbuild.yaml)."
+  type        = string
+}
+
 variable "pull_request_checks" {
   description = "Create the pull-request trigger (one environment is enough)."
   type        = bool

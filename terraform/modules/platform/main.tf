@@ -130,8 +130,14 @@ module "scheduler" {
   depends_on            = [module.apis]
 }
 
+# The triggers run every step in the builder image, which can only be pushed once the Docker
+# repository exists: they are created once settings.builder_image_tag is set (docs/terraform.md,
+# bootstrapping).
 module "cloudbuild" {
+  count                        = var.settings.builder_image_tag == null ? 0 : 1
   source                       = "../cloudbuild"
+  builder_image                = "${module.artifact_registry.docker_registry}/${module.artifact_registry.docker_repository_name}/builder:${var.settings.builder_image_tag}"
+  artifact_registry            = module.artifact_registry.docker_registry
   project_id                   = var.settings.project_id
   environment                  = var.settings.environment
   repository                   = var.settings.repository

@@ -25,7 +25,7 @@ output "scheduled_run_uri" {
 
 output "cloudbuild_triggers" {
   description = "Cloud Build trigger name => id."
-  value       = module.cloudbuild.triggers
+  value       = try(module.cloudbuild[0].triggers, {})
 }
 
 output "workbench_uri" {

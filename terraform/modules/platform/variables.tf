@@ -50,6 +50,9 @@ variable "settings" {
       owner = optional(string)
       name  = string
     })
+    # Content tag of build-support/builder:image pushed to this environment's Docker repository;
+    # null: no Cloud Build triggers yet (the first apply of a new project).
+    builder_image_tag   = optional(string)
     pull_request_checks = optional(bool, false) # the pull-request trigger (one environment is enough)
     deploy_on_push      = optional(bool, false) # the deploy trigger (cloudbuild.yaml on pushes to main)
     require_approval    = optional(bool, false) # terraform and promote builds wait for an approver
