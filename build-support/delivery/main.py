@@ -117,8 +117,9 @@ def docker_login(settings: Settings) -> None:
     if not host.endswith(".pkg.dev"):
         print(f"docker-login: {host} is not Artifact Registry; nothing to do")
         return
-    import google.auth  # imported here: only this step talks to Google
-    import google.auth.transport.requests
+    # Imported here: only this step talks to Google. google-auth comes with the Vertex AI SDK.
+    import google.auth  # pants: no-infer-dep
+    import google.auth.transport.requests  # pants: no-infer-dep
 
     credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
     credentials.refresh(google.auth.transport.requests.Request())

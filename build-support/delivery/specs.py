@@ -26,7 +26,10 @@ PIPELINE_CONFIGS = "config/pipelines"
 
 @dataclass(frozen=True)
 class CompiledSpec:
-    name: str  # the pipeline config's `name:` (the folder the spec is published under)
+    # The config file's stem (config/pipelines/churn-batch.yaml -> churn-batch), the folder the spec is
+    # published under and the name triggers start it by: unlike the config's `name:` (the model's
+    # name, shared by a model's training and batch configs), unique by construction.
+    name: str
     path: Path
     sha256: str
 
@@ -38,9 +41,9 @@ def compile_all(
     specs = []
     for config_file in sorted(configs_dir.glob("*.yaml")):
         loaded = load_pipeline(config_file)
-        name = str(getattr(loaded.config, "name", config_file.stem))
-        path = compile_spec(loaded.definition, loaded.config, settings, output_dir / f"{name}.yaml", True, built=images)
-        specs.append(CompiledSpec(name, path, hashlib.sha256(path.read_bytes()).hexdigest()))
+        output = output_dir / f"{config_file.stem}.yaml"
+        path = compile_spec(loaded.definition, loaded.config, settings, output, True, built=images)
+        specs.append(CompiledSpec(config_file.stem, path, hashlib.sha256(path.read_bytes()).hexdigest()))
     return specs
 
 
