@@ -14,7 +14,13 @@ set -euo pipefail
 : "${ENVIRONMENT:?set ENVIRONMENT}" "${COMMIT_SHA:?set COMMIT_SHA}"
 readonly STATE=.delivery
 
-deliver() { ./pants run build-support/delivery:deliver -- --env "$ENVIRONMENT" --state "$STATE" "$@"; }
+# The deliver PEX is built once, by the first step, and run directly by the others: each Pants start
+# in a fresh container costs ~15 s.
+readonly DELIVER=dist/build-support.delivery/deliver.pex
+deliver() {
+  [[ -f $DELIVER ]] || ./pants package build-support/delivery:deliver
+  python3.11 "$DELIVER" --env "$ENVIRONMENT" --state "$STATE" "$@"
+}
 # With an Artifact Registry, pants.gcp.toml replaces the local registry (see its header).
 pants_to_registry() {
   if [[ -n ${ARTIFACT_REGISTRY:-} ]]; then PANTS_CONFIG_FILES=pants.gcp.toml ./pants "$@"; else ./pants "$@"; fi
