@@ -4,6 +4,7 @@
     deliver --env ENV specs --commit SHA     compile every pipeline, publish the specs that changed
     deliver --env ENV record --commit SHA    record the deploy (only after every step before it passed)
     deliver --env ENV docker-login           log the Docker CLI in to Artifact Registry (no gcloud)
+    deliver --env TO promote --from FROM     copy FROM's deployed images and specs into TO (no rebuild)
 
 State passes between steps in `.delivery/` of the workspace, as Cloud Build steps share /workspace.
 Expected errors (bad record, unprovable history, config) print one line and exit 2; no traceback.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from delivery import history
+from delivery.promote import promote
 from delivery.records import DeployRecord, RecordError, read_record, write_record
 from delivery.specs import changed, compile_all, publish, publish_to_kfp_repository
 from mlops.config import ConfigError, Settings, load_settings
@@ -41,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--commit", required=True)
     record.add_argument("--build-id", default="")
     steps.add_parser("docker-login", help="docker login to the environment's Artifact Registry")
+    promote_ = steps.add_parser("promote", help="copy another environment's deploy here")
+    promote_.add_argument("--from", dest="source", required=True, help="the environment to promote from")
+    promote_.add_argument("--build-id", default="")
     return parser
 
 
@@ -137,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             specs(settings, args.state, args.commit)
         elif args.step == "record":
             record(settings, args.state, args.commit, args.build_id)
+        elif args.step == "promote":
+            promote(load_settings(args.source), settings, args.build_id)
         else:
             docker_login(settings)
     except (ConfigError, RecordError, history.HistoryError, ImagesError) as error:

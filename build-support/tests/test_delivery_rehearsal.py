@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -53,6 +54,10 @@ class DeliveryRehearsalTest(unittest.TestCase):
     origin: Path
     root: Path
     repository: str
+    builder: str
+    rehearse: Path
+    env: Path
+    record_file: Path
     builds: int = 0
 
     @classmethod
@@ -65,7 +70,8 @@ class DeliveryRehearsalTest(unittest.TestCase):
         # Images go to a repository of their own in the local registry: what a build pushed is then
         # exactly the content tags that appeared there.
         pants_toml = cls.origin / "pants.toml"
-        pants_toml.write_text(pants_toml.read_text().replace('"vertex-mlops/{directory}"', f'"{cls.repository}/{{directory}}"'))
+        repository = f'"{cls.repository}/{{directory}}"'
+        pants_toml.write_text(pants_toml.read_text().replace('"vertex-mlops/{directory}"', repository))
         # A lib module imported by two components only (notify and batch_predict), for scenario 3.
         (cls.origin / "libs/mlops/delivery_probe.py").write_text("PROBE = 1\n")
         for component in ("notify", "batch_predict"):
@@ -98,16 +104,18 @@ class DeliveryRehearsalTest(unittest.TestCase):
         return git(self.origin, "rev-parse", "HEAD").strip()
 
     def content_tags(self) -> set[tuple[str, str]]:
-        def get(path: str) -> dict:
-            with urllib.request.urlopen(f"http://{REGISTRY}/v2/{path}", timeout=10) as response:
-                return json.load(response)
-
+        """(component, content tag) of every image in this test's registry repository."""
         tags = set()
-        for repository in get("_catalog?n=10000")["repositories"]:
-            if repository.startswith(self.repository + "/"):
-                for tag in get(f"{repository}/tags/list").get("tags") or []:
-                    if re.fullmatch(r"[0-9a-f]{64}", tag):
-                        tags.add((repository.removeprefix(self.repository + "/"), tag))
+        for component in COMPONENTS:
+            url = f"http://{REGISTRY}/v2/{self.repository}/{component}/tags/list"
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    listed = json.load(response).get("tags") or []
+            except urllib.error.HTTPError as error:
+                if error.code != 404:  # 404: nothing pushed for this component yet
+                    raise
+                listed = []
+            tags |= {(component, tag) for tag in listed if re.fullmatch(r"[0-9a-f]{64}", tag)}
         return tags
 
     def build(self) -> tuple[int, str, set[str]]:
@@ -138,7 +146,7 @@ class DeliveryRehearsalTest(unittest.TestCase):
     def record(self) -> dict:
         return json.loads(self.record_file.read_text())
 
-    def assertSucceeded(self, status: int, log: str) -> None:  # noqa: N802 (unittest's naming)
+    def assertSucceeded(self, status: int, log: str) -> None:
         self.assertEqual(status, 0, log[-4000:])
 
     # --- scenarios, in order (each builds on the deploy the previous one recorded)
