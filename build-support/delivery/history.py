@@ -61,7 +61,7 @@ def ensure_base(repo: Path, base: str, head: str = "HEAD", say: Say = print, rem
                 f"(git fetch {' '.join(how)} {remote}: {fetched.stderr.strip()}); refusing to select "
                 "changes against an unknown base"
             )
-    else:
+    if not has_commit(repo, base):
         raise HistoryError(f"the last deployed commit {base} is not in {remote}'s history even after unshallowing")
     full = git(repo, "rev-parse", f"{base}^{{commit}}").stdout.strip()
     if git(repo, "merge-base", "--is-ancestor", full, head, check=False).returncode != 0:
