@@ -5,6 +5,7 @@
     deliver --env ENV record --commit SHA    record the deploy (only after every step before it passed)
     deliver --env ENV docker-login           log the Docker CLI in to Artifact Registry (no gcloud)
     deliver --env TO promote --from FROM     copy FROM's deployed images and specs into TO (no rebuild)
+    deliver --env ENV rollback --to COMMIT   make an earlier deploy of ENV current again (no rebuild)
 
 State passes between steps in `.delivery/` of the workspace, as Cloud Build steps share /workspace.
 Expected errors (bad record, unprovable history, config) print one line and exit 2; no traceback.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from delivery import history
-from delivery.promote import promote
+from delivery.promote import promote, rollback
 from delivery.records import DeployRecord, RecordError, read_record, write_record
 from delivery.specs import changed, compile_all, publish, publish_to_kfp_repository
 from mlops.config import ConfigError, Settings, load_settings
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     promote_ = steps.add_parser("promote", help="copy another environment's deploy here")
     promote_.add_argument("--from", dest="source", required=True, help="the environment to promote from")
     promote_.add_argument("--build-id", default="")
+    rollback_ = steps.add_parser("rollback", help="return to an earlier deploy")
+    rollback_.add_argument("--to", dest="commit", required=True, help="a commit deployed to this environment before")
     return parser
 
 
@@ -142,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             specs(settings, args.state, args.commit)
         elif args.step == "record":
             record(settings, args.state, args.commit, args.build_id)
+        elif args.step == "rollback":
+            rollback(settings, args.commit)
         elif args.step == "promote":
             promote(load_settings(args.source), settings, args.build_id)
         else:

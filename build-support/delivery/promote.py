@@ -1,4 +1,10 @@
-"""Promotion: what one environment runs, copied into the next without rebuilding anything.
+"""Promotion and rollback: a recorded deploy made current again, without rebuilding anything.
+
+Rollback: an environment returns to a commit it ran before. That commit's specs (kept per commit)
+are published as `latest.yaml` again, and its record becomes the environment's record, so the next
+delivery selects everything that changed since that commit: nothing is lost, nothing is rebuilt now.
+
+Promotion: what one environment runs, copied into the next.
 
 The source's deploy record names the commit, every image and every spec. Each image is copied to
 the target's registry under the same content tag (pull, tag, push: the layers and so the digest are
@@ -12,7 +18,7 @@ import hashlib
 import subprocess
 from collections.abc import Callable, Sequence
 
-from delivery.records import DeployRecord, RecordError, read_record, write_record
+from delivery.records import DeployRecord, RecordError, read_deployed_commit, read_record, write_record
 from mlops import storage
 from mlops.config import Settings
 
@@ -56,3 +62,17 @@ def promote(source: Settings, target: Settings, build_id: str = "", docker: Dock
     write_record(target.delivery.deploy_records_uri, promoted_record)
     print(f"promote: {target.environment!r} now runs {record.commit[:12]}, as {source.environment!r} does")
     return promoted_record
+
+
+def rollback(settings: Settings, commit: str, build_id: str = "") -> DeployRecord:
+    """Make the deploy of `commit` (an earlier one, recorded) current again in `settings`' environment."""
+    delivery = settings.delivery
+    earlier = read_deployed_commit(delivery.deploy_records_uri, settings.environment, commit)
+    for name in sorted(earlier.specs):
+        spec = storage.read_bytes(storage.join(delivery.specs_uri, name, f"{earlier.commit}.yaml"))
+        storage.write_bytes(storage.join(delivery.specs_uri, name, "latest.yaml"), spec)
+        print(f"rollback: {name}: latest.yaml is the spec of {earlier.commit[:12]} again")
+    current = earlier.model_copy(update={"build_id": build_id})
+    write_record(delivery.deploy_records_uri, current)
+    print(f"rollback: {settings.environment!r} runs {earlier.commit[:12]} again (deployed {earlier.deployed_at})")
+    return current

@@ -1,6 +1,7 @@
 """What an environment runs now: the deploy record CI writes after a delivery succeeds.
 
-One JSON file per environment under `delivery.deploy_records_uri`. It is the base commit of the next
+One JSON file per environment under `delivery.deploy_records_uri` (`{env}.json`, plus a copy per
+commit under `{env}/{commit}.json`, which `rollback` returns to). It is the base commit of the next
 delivery (only what changed since is rebuilt) and it names every image and spec digest deployed, so
 an unchanged component keeps its image reference. It is written last, and only when every step
 before it succeeded: a failed delivery leaves the old record, and the next one rebuilds its changes.
@@ -47,6 +48,17 @@ def read_record(records_uri: str, environment: str) -> DeployRecord | None:
 
 
 def write_record(records_uri: str, record: DeployRecord) -> str:
+    """Write the per-commit copy first, then the environment's record: the record is the commit point."""
+    text = json.dumps(record.model_dump(), indent=2, sort_keys=True) + "\n"
+    storage.write_text(storage.join(records_uri, record.environment, f"{record.commit}.json"), text)
     uri = record_uri(records_uri, record.environment)
-    storage.write_text(uri, json.dumps(record.model_dump(), indent=2, sort_keys=True) + "\n")
+    storage.write_text(uri, text)
     return uri
+
+
+def read_deployed_commit(records_uri: str, environment: str, commit: str) -> DeployRecord:
+    """The record written when `commit` was deployed to `environment`."""
+    uri = storage.join(records_uri, environment, f"{commit}.json")
+    if not storage.exists(uri):
+        raise RecordError(f"{commit} was never deployed to {environment!r} (no {uri})")
+    return DeployRecord.model_validate_json(storage.read_text(uri))

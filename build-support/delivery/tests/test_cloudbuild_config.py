@@ -59,7 +59,8 @@ def test_what_cloud_build_would_reject_is_reported(change, problem: str) -> None
 def test_load_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cloudbuild.yaml"
     path.write_text("steps:\n  - name: builder\n    arg: [x]\n")
-    with pytest.raises(cloudbuild_config.CloudBuildConfigError, match=r"cloudbuild.yaml: steps\[0\].arg: unknown field"):
+    error = cloudbuild_config.CloudBuildConfigError
+    with pytest.raises(error, match=r"cloudbuild.yaml: steps\[0\].arg: unknown field"):
         cloudbuild_config.load(path)
 
 

@@ -37,7 +37,8 @@ def test_a_shallow_clone_is_deepened_until_the_base_is_present(origin, tmp_path:
     said: list[str] = []
     assert ensure_base(clone, commits[0], say=said.append, deepen_steps=(5, 20)) == commits[0]
     # 5, then 20 were not enough for a commit 59 behind: the clone was unshallowed at last.
-    assert [line.split("fetching ")[1].split(" from")[0] for line in said] == ["--deepen 5", "--deepen 20", "--unshallow"]
+    fetches = [line.split("fetching ")[1].split(" from")[0] for line in said]
+    assert fetches == ["--deepen 5", "--deepen 20", "--unshallow"]
 
 
 def test_a_near_base_needs_one_small_fetch(origin, tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from delivery.promote import promote
+from delivery.promote import promote, rollback
 from delivery.records import DeployRecord, RecordError, read_record, write_record
 from delivery.specs import changed, compile_all, publish, publish_to_kfp_repository
 from mlops.config import Settings
@@ -46,7 +47,8 @@ def test_every_pipeline_config_compiles_with_the_given_images(tmp_path: Path) ->
 
 def test_only_specs_whose_images_changed_are_published(tmp_path: Path) -> None:
     before = compile_all(settings(tmp_path), images("1"), tmp_path / "before")
-    after = compile_all(settings(tmp_path), {**images("1"), "batch_predict": images("2")["batch_predict"]}, tmp_path / "a")
+    new_batch_image = {**images("1"), "batch_predict": images("2")["batch_predict"]}
+    after = compile_all(settings(tmp_path), new_batch_image, tmp_path / "after")
     assert [spec.name for spec in changed(after, {spec.name: spec.sha256 for spec in before})] == ["churn-batch"]
     assert {spec.name for spec in changed(after, {})} == {spec.name for spec in after}
 
@@ -57,7 +59,7 @@ def test_an_image_outside_the_environments_registry_is_refused(tmp_path: Path) -
 
 
 def test_publish_writes_the_commit_and_latest(tmp_path: Path) -> None:
-    (spec,) = [s for s in compile_all(settings(tmp_path), images("1"), tmp_path / "out") if s.name == "energy"]
+    (spec,) = (s for s in compile_all(settings(tmp_path), images("1"), tmp_path / "out") if s.name == "energy")
     uris = publish(spec, str(tmp_path / "specs"), COMMIT)
     assert uris == [str(tmp_path / f"specs/energy/{COMMIT}.yaml"), str(tmp_path / "specs/energy/latest.yaml")]
     assert all(Path(uri).read_bytes() == spec.path.read_bytes() for uri in uris)
@@ -75,9 +77,9 @@ def test_records_round_trip_and_a_bad_one_is_named(tmp_path: Path) -> None:
 
 
 class _KfpRepository(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:  # (http.server's naming)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.path, dict(self.headers), body))
         self.send_response(200)
@@ -97,11 +99,12 @@ def kfp_repository() -> Iterator[str]:
     server.shutdown()
 
 
-def test_the_kfp_repository_upload_is_the_sdks_multipart_post_with_both_tags(tmp_path: Path, kfp_repository: str) -> None:
+def test_the_kfp_repository_upload_is_the_sdks_multipart_post(tmp_path: Path, kfp_repository: str) -> None:
     from kfp.registry import ApiAuth, RegistryClient
 
-    (spec,) = [s for s in compile_all(settings(tmp_path), images("1"), tmp_path / "out") if s.name == "churn"]
-    uploaded = publish_to_kfp_repository(spec, kfp_repository, COMMIT, lambda host: RegistryClient(host, ApiAuth("t")))
+    (spec,) = (s for s in compile_all(settings(tmp_path), images("1"), tmp_path / "out") if s.name == "churn")
+    client = lambda host: RegistryClient(host, ApiAuth("t"))  # noqa: E731
+    uploaded = publish_to_kfp_repository(spec, kfp_repository, COMMIT, client)
     assert uploaded == f"{kfp_repository}/churn/sha256:{'f' * 64}"
     ((path, headers, body),) = _KfpRepository.received
     assert path == "/project/vertex-mlops-pipelines"
@@ -116,8 +119,8 @@ def test_promotion_copies_images_under_the_same_tags_and_republishes_specs(tmp_p
     for file in (f"{COMMIT}.yaml", "latest.yaml"):
         (tmp_path / "dev/specs/churn").mkdir(parents=True, exist_ok=True)
         (tmp_path / f"dev/specs/churn/{file}").write_text(spec)
-    write_record(dev.delivery.deploy_records_uri,
-                 DeployRecord(environment="dev", commit=COMMIT, images=deployed, specs={"churn": "0" * 64}))  # fmt: skip
+    record = DeployRecord(environment="dev", commit=COMMIT, images=deployed, specs={"churn": "0" * 64})
+    write_record(dev.delivery.deploy_records_uri, record)
     docker: list[list[str]] = []
     promoted = promote(dev, prod, "build-7", docker=lambda args: docker.append(list(args)))
     assert promoted.commit == COMMIT and promoted.images == images("1", "prod.example/p")
@@ -129,3 +132,20 @@ def test_promotion_copies_images_under_the_same_tags_and_republishes_specs(tmp_p
 def test_promoting_an_environment_with_no_deploy_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="nothing is recorded as deployed to 'dev'"):
         promote(settings(tmp_path, "dev"), settings(tmp_path, "prod"), docker=lambda args: None)
+
+
+def test_rollback_makes_an_earlier_deploy_current_again(tmp_path: Path) -> None:
+    dev = settings(tmp_path, "dev")
+    records, specs = dev.delivery.deploy_records_uri, Path(dev.delivery.specs_uri)
+    for commit, text in (("1" * 40, "first"), ("2" * 40, "second")):
+        for file in (f"{commit}.yaml", "latest.yaml"):
+            (specs / "churn").mkdir(parents=True, exist_ok=True)
+            (specs / "churn" / file).write_text(text)
+        deployed = DeployRecord(environment="dev", commit=commit, images=images(commit[0]), specs={"churn": text})
+        write_record(records, deployed)
+    rollback(dev, "1" * 40)
+    assert (specs / "churn/latest.yaml").read_text() == "first"
+    current = read_record(records, "dev")
+    assert current is not None and current.commit == "1" * 40 and current.images == images("1")
+    with pytest.raises(RecordError, match="was never deployed to 'dev'"):
+        rollback(dev, "3" * 40)
