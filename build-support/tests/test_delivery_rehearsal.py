@@ -129,6 +129,8 @@ class DeliveryRehearsalTest(unittest.TestCase):
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, str(self.rehearse), "--workspace", str(workspace), "--mount", f"{self.root}:{self.root}",
+             # The steps fetch history from origin, as Cloud Build's clone would from the repository.
+             "--mount", f"{self.origin}:{self.origin}:ro",
              "-s", f"_ENVIRONMENT={self.env}", "-s", "_ARTIFACT_REGISTRY=", "-s", f"_BUILDER_IMAGE={self.builder}"],
             capture_output=True, text=True,
         )  # fmt: skip
