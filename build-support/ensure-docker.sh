@@ -17,6 +17,9 @@ export LC_ALL=C
 
 readonly SOCK=unix:///var/run/docker.sock   # the default socket: plain `docker` and Pants just work
 readonly IMAGE=vertex-mlops/python-offline:3.11-bookworm  # images/base's PYTHON_IMAGE on this machine
+# The CI builder image's CPython 3.9 for Pants (build-support/builder's PANTS_PYTHON_IMAGE), made from
+# the machine's own Python 3.9 (pyenv), as Debian bookworm has none.
+readonly PANTS_PYTHON_IMAGE=vertex-mlops/python-offline:3.9-local
 readonly LEGACY_IMAGE=python:3.11-slim      # what older versions of this script wrongly tagged their build as
 readonly PORT=${LOCAL_REGISTRY_PORT:-5000}
 readonly TIMEOUT=${ENSURE_DOCKER_TIMEOUT:-60}
@@ -201,10 +204,11 @@ untag_legacy_image() {
 readonly PANTS_RC_MARK="# Written by build-support/ensure-docker.sh"
 record_base_for_pants() {
   local wanted
-  wanted=$(printf '%s: this machine builds images on its offline base image.\n[docker]\nbuild_args.add = ["PYTHON_IMAGE=%s"]\n' "$PANTS_RC_MARK" "$IMAGE")
+  wanted=$(printf '%s: this machine builds images on its offline base images.\n[docker]\nbuild_args.add = ["PYTHON_IMAGE=%s", "PANTS_PYTHON_IMAGE=%s"]\n' \
+    "$PANTS_RC_MARK" "$IMAGE" "$PANTS_PYTHON_IMAGE")
   if [[ -f $PANTS_RC ]] && ! grep -qF "$PANTS_RC_MARK" "$PANTS_RC"; then
     log "WARNING: $PANTS_RC exists and was not written by this script; add to it:"
-    log '  [docker] build_args.add = ["PYTHON_IMAGE='"$IMAGE"'"]'
+    log '  [docker] build_args.add = ["PYTHON_IMAGE='"$IMAGE"'", "PANTS_PYTHON_IMAGE='"$PANTS_PYTHON_IMAGE"'"]'
     return
   fi
   [[ -f $PANTS_RC && $(cat "$PANTS_RC") == "$wanted" ]] && return
@@ -227,6 +231,38 @@ ensure_base_image() {
   fi
   build_base_image
   log "base image $IMAGE: built with mmdebstrap in $(since "$t") ($(image_size)), cached at $CACHE_FILE"
+}
+
+# The machine's CPython 3.9 as an image holding the three paths the builder image copies from the
+# official python:3.9 image (/usr/local/bin/python3.9, its libpython and its standard library), on
+# the offline base so that the shared libraries it links against are the same Debian release's.
+ensure_pants_python_image() {
+  local t=$EPOCHREALTIME python prefix tmp
+  if docker image inspect "$PANTS_PYTHON_IMAGE" >/dev/null 2>&1; then
+    log "Pants' Python image $PANTS_PYTHON_IMAGE: already present"; return
+  fi
+  for python in "${PANTS_BOOTSTRAP_PYTHON:-}" "$(command -v python3.9 || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9*/bin/python3.9; do
+    # A pyenv shim exists on PATH even when it cannot run 3.9 here: ask the interpreter itself.
+    [[ -n $python && -x $python ]] && "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))' 2>/dev/null && break
+    python=
+  done
+  [[ -n $python ]] || die "no CPython 3.9 found for the builder image (set PANTS_BOOTSTRAP_PYTHON=/path/to/python3.9)"
+  prefix=$("$python" -c 'import sys; print(sys.base_prefix)')
+  [[ -f $prefix/lib/libpython3.9.so.1.0 ]] ||
+    die "$python is not a shared-library build ($prefix/lib/libpython3.9.so.1.0 is missing): rebuild it with --enable-shared"
+  tmp=$(mktemp -d "$STATE/pants-python.XXXXXX")
+  CLEANUP+=("$tmp")
+  mkdir -p "$tmp/usr/local/bin" "$tmp/usr/local/lib"
+  cp -a "$prefix/bin/python3.9" "$tmp/usr/local/bin/"
+  cp -a "$prefix/lib/libpython3.9.so.1.0" "$tmp/usr/local/lib/"
+  # The standard library without its test suite, GUI modules and whatever was pip-installed here.
+  tar -C "$prefix/lib" --exclude='python3.9/test' --exclude='python3.9/*/tests' --exclude='python3.9/idlelib' \
+    --exclude='python3.9/tkinter' --exclude='python3.9/turtledemo' --exclude='python3.9/site-packages/*' \
+    --exclude='__pycache__' --exclude='*.a' -cf - python3.9 | tar -C "$tmp/usr/local/lib" -xf -
+  printf 'FROM %s\nCOPY usr/ /usr/\nRUN ldconfig && python3.9 -c "import ssl, sqlite3, ctypes, venv"\n' "$IMAGE" >"$tmp/Dockerfile"
+  docker build -q --label org.vertex-mlops.built-by=build-support/ensure-docker.sh -t "$PANTS_PYTHON_IMAGE" "$tmp" >/dev/null 2>"$tmp/build.log" ||
+    { tail_log "$tmp/build.log"; die "could not build $PANTS_PYTHON_IMAGE from $python"; }
+  log "Pants' Python image $PANTS_PYTHON_IMAGE: built from $python in $(since "$t")"
 }
 
 # Debian's docker-registry (distribution 2.8) with our own config, storage under the state dir.
@@ -295,6 +331,7 @@ if [[ $MODE == stop ]]; then stop_all; exit 0; fi
 command -v curl >/dev/null || apt_install curl
 ensure_engine
 ensure_base_image
+ensure_pants_python_image
 record_base_for_pants
 [[ -z $REGISTRY ]] || ensure_registry
 log "ready in $(since "$T0"); the environment to use is on stdout"

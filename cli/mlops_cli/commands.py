@@ -132,10 +132,15 @@ def run_pipeline(
 
 
 def step_images(
-    definition: PipelineDefinition[Any], runner: str, settings: Settings, images_dir: Path = Path("dist")
+    definition: PipelineDefinition[Any],
+    runner: str,
+    settings: Settings,
+    images_dir: Path = Path("dist"),
+    built: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Image reference of each step's component for `runner`: placeholders for the local runner
-    (it runs the steps in this Python environment), the images Pants built for docker and vertex.
+    (it runs the steps in this Python environment), the images Pants built for docker and vertex
+    (those under `images_dir`, or `built`: component -> reference, e.g. CI's deployed images).
 
     A component with no built image is an error here, naming the command that builds it, rather
     than a placeholder tag that fails to pull once the run has started.
@@ -144,7 +149,7 @@ def step_images(
         raise ValueError(f"unknown runner {runner!r}; use one of {', '.join(RUNNERS)}")
     if runner == "local":
         return definition.unbuilt_images()
-    built = built_images(images_dir)
+    built = built_images(images_dir) if built is None else built
     if missing := definition.missing_images(built):
         commands = " ".join(f"components/{name}:image" for name in missing)
         raise ImagesError(
@@ -179,11 +184,12 @@ def compile_spec(
     output: Path,
     use_built_images: bool = False,
     images_dir: Path = Path("dist"),
+    built: Mapping[str, str] | None = None,
 ) -> Path:
     """The spec with the images Pants built and published to the environment's registry (as Vertex
     AI runs it), or with `use_built_images` False with placeholder references, to read."""
     runner = "vertex" if use_built_images else "local"
-    images = step_images(definition, runner, settings, images_dir)
+    images = step_images(definition, runner, settings, images_dir, built)
     return definition.compile(config, output, images, step_environment(settings))
 
 

@@ -1,0 +1,92 @@
+variable "project_id" {
+  description = "The project of the functions (MLOPS_PROJECT)."
+  type        = string
+}
+
+variable "region" {
+  description = "The functions' region, and the pipelines' (MLOPS_REGION)."
+  type        = string
+}
+
+variable "dist_dir" {
+  description = "Folder holding scheduled-run.zip and new-data-run.zip (Pants writes dist/functions.triggers)."
+  type        = string
+}
+
+variable "source_bucket" {
+  description = "Bucket the source archives are uploaded to (the deploys bucket)."
+  type        = string
+}
+
+variable "pipeline_root" {
+  description = "gcp.pipeline_root of config/<env>.yaml (MLOPS_PIPELINE_ROOT)."
+  type        = string
+}
+
+variable "specs_uri" {
+  description = "delivery.specs_uri of config/<env>.yaml (MLOPS_SPECS_URI)."
+  type        = string
+}
+
+variable "pipeline_service_account_email" {
+  description = "The vertex-pipelines e-mail the submitted PipelineJobs run as (MLOPS_SERVICE_ACCOUNT)."
+  type        = string
+}
+
+variable "runtime_service_account_email" {
+  description = "The functions' runtime identity (pipeline-triggers)."
+  type        = string
+}
+
+variable "build_service_account_id" {
+  description = "Service account id (projects/P/serviceAccounts/EMAIL) that builds the functions (mlops-cloud-build)."
+  type        = string
+}
+
+variable "docker_repository_id" {
+  description = "Artifact Registry repository id for the functions' build images."
+  type        = string
+}
+
+variable "invoker_service_account_email" {
+  description = "The identity allowed to call the HTTP function (pipeline-scheduler)."
+  type        = string
+}
+
+variable "scheduled_pipelines" {
+  description = "Pipeline config names the HTTP function may start (MLOPS_PIPELINES)."
+  type        = list(string)
+}
+
+variable "data_bucket" {
+  description = "The data bucket whose new objects may start a run."
+  type        = string
+}
+
+variable "new_data_run" {
+  description = "The new-data function: which pipeline it starts, for objects under which prefix of the data bucket (e.g. incoming/churn/), and which pipeline parameter gets the object's gs:// URI. null: no new-data function."
+  type = object({
+    pipeline  = string
+    prefix    = string
+    parameter = optional(string, "source_uri")
+  })
+  default = null
+}
+
+variable "new_data_retry" {
+  description = "Let Eventarc redeliver an event whose run failed to start (safe: job ids are derived from event ids)."
+  type        = bool
+  default     = false
+}
+
+variable "max_instances" {
+  description = "Upper bound on each function's instances."
+  type        = number
+  default     = 3
+}
+
+variable "labels" {
+  description = "Labels set on both functions."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,166 @@
+"""Least privilege, checked on the code: no primitive role anywhere, no project-wide
+roles/storage.admin, the contract's six service accounts, and mlops-cloud-build holds no
+project-level role but the justified ones.
+
+Each check also runs on small hand-written bad snippets, to show that it can fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from terraform_files import (
+    CONTRACT_ACCOUNTS,
+    forbidden_project_grants,
+    load_all,
+    parse_text,
+    primitive_roles_anywhere,
+    project_grants,
+    service_accounts,
+)
+
+# The only project-level roles mlops-cloud-build may hold, each justified where it is granted
+# (terraform/modules/iam/project_roles.tf). Everything else it needs is scoped to a bucket or a
+# repository.
+CLOUD_BUILD_PROJECT_ROLES = {"roles/logging.logWriter"}
+
+ACCOUNTS_TF = """
+resource "google_service_account" "cloud_build" {
+  account_id = "mlops-cloud-build"
+}
+"""
+
+
+def documents(snippet: str) -> dict[str, dict[str, Any]]:
+    return {"snippet.tf": parse_text(ACCOUNTS_TF + snippet, "snippet.tf")}
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, dict[str, Any]]:
+    return load_all()
+
+
+def test_no_primitive_role_anywhere(real: dict[str, dict[str, Any]]) -> None:
+    assert primitive_roles_anywhere(real) == []
+
+
+def test_no_project_wide_primitive_role_or_storage_admin(real: dict[str, dict[str, Any]]) -> None:
+    grants = project_grants(real)
+    assert len(grants) >= 5, grants  # the check saw the real grants
+    assert forbidden_project_grants(real) == []
+
+
+BAD_PROJECT_GRANTS = {
+    "owner": """
+resource "google_project_iam_member" "x" {
+  project = var.project_id
+  role    = "roles/owner"
+  member  = google_service_account.cloud_build.member
+}""",
+    "editor-binding": """
+resource "google_project_iam_binding" "x" {
+  project = var.project_id
+  role    = "roles/editor"
+  members = ["serviceAccount:${google_service_account.cloud_build.email}"]
+}""",
+    "storage-admin-in-a-set": """
+resource "google_project_iam_member" "x" {
+  for_each = toset(["roles/logging.logWriter", "roles/storage.admin"])
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.cloud_build.member
+}""",
+    "viewer-in-a-policy": """
+data "google_iam_policy" "p" {
+  binding {
+    role    = "roles/viewer"
+    members = ["user:someone@example.com"]
+  }
+}
+resource "google_project_iam_policy" "x" {
+  project     = var.project_id
+  policy_data = data.google_iam_policy.p.policy_data
+}""",
+    "role-from-a-variable": """
+resource "google_project_iam_member" "x" {
+  project = var.project_id
+  role    = var.role
+  member  = google_service_account.cloud_build.member
+}""",
+}
+
+
+@pytest.mark.parametrize("snippet", BAD_PROJECT_GRANTS.values(), ids=BAD_PROJECT_GRANTS.keys())
+def test_the_project_grant_check_fails_on_bad_snippets(snippet: str) -> None:
+    assert forbidden_project_grants(documents(snippet)) != []
+
+
+def test_the_project_grant_check_passes_scoped_grants() -> None:
+    snippet = """
+resource "google_project_iam_member" "ok" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.cloud_build.member
+}
+resource "google_storage_bucket_iam_member" "scoped" {
+  bucket = "b"
+  role   = "roles/storage.admin"
+  member = google_service_account.cloud_build.member
+}"""
+    assert forbidden_project_grants(documents(snippet)) == []
+
+
+def test_the_primitive_role_check_fails_on_a_bucket_grant() -> None:
+    snippet = """
+resource "google_storage_bucket_iam_member" "x" {
+  bucket = "b"
+  role   = "roles/viewer"
+  member = "user:someone@example.com"
+}"""
+    assert primitive_roles_anywhere(documents(snippet)) != []
+
+
+def test_the_primitive_role_check_fails_on_a_role_used_as_a_map_key() -> None:
+    snippet = """
+locals {
+  grants = { "roles/editor" = ["user:someone@example.com"] }
+}"""
+    assert primitive_roles_anywhere(documents(snippet)) != []
+
+
+def test_the_service_accounts_are_the_contracts_six(real: dict[str, dict[str, Any]]) -> None:
+    assert set(service_accounts(real).values()) == CONTRACT_ACCOUNTS
+
+
+def cloud_build_project_roles(docs: dict[str, dict[str, Any]]) -> set[str]:
+    roles: set[str] = set()
+    for grant in project_grants(docs):
+        assert grant.unresolved_members == (), f"{grant.address}: cannot tell who {grant.unresolved_members} is"
+        if "mlops-cloud-build" in grant.accounts:
+            assert grant.roles is not None, f"{grant.address}: the role is not written out"
+            roles |= grant.roles
+    return roles
+
+
+def test_cloud_build_holds_only_the_justified_project_roles(real: dict[str, dict[str, Any]]) -> None:
+    assert cloud_build_project_roles(real) == CLOUD_BUILD_PROJECT_ROLES
+
+
+def test_the_cloud_build_check_fails_on_one_more_project_role() -> None:
+    snippet = """
+resource "google_project_iam_member" "cloud_build" {
+  for_each = toset(["roles/logging.logWriter", "roles/aiplatform.user"])
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.cloud_build.member
+}"""
+    assert cloud_build_project_roles(documents(snippet)) != CLOUD_BUILD_PROJECT_ROLES
+    literal = """
+resource "google_project_iam_member" "by_email" {
+  project = var.project_id
+  role    = "roles/cloudbuild.builds.builder"
+  member  = "serviceAccount:mlops-cloud-build@acme-mlops-dev.iam.gserviceaccount.com"
+}"""
+    assert "roles/cloudbuild.builds.builder" in cloud_build_project_roles(documents(literal))
