@@ -1,6 +1,7 @@
 """Compiled pipeline specs: compile every pipeline config, publish only those whose spec changed.
 
-Every config under config/pipelines/ is compiled (about 10 ms each) with the images the environment
+Every config under config/pipelines/ is compiled (about 10 ms each), its config values as the
+parameters' defaults (what `mlops compile --with-defaults` writes), with the images the environment
 will run: the ones this delivery built, and for every other component the reference the deploy
 record names. A spec is published only when its bytes differ from the deployed one's, so a commit
 that changes no image and no pipeline publishes nothing, and an unchanged component keeps its image
@@ -20,6 +21,7 @@ from mlops import storage
 from mlops.config import Settings
 from mlops_cli.commands import compile_spec
 from mlops_cli.pipelines import load_pipeline
+from mlops_cli.spec_defaults import write_defaults
 
 PIPELINE_CONFIGS = "config/pipelines"
 
@@ -43,6 +45,9 @@ def compile_all(
         loaded = load_pipeline(config_file)
         output = output_dir / f"{config_file.stem}.yaml"
         path = compile_spec(loaded.definition, loaded.config, settings, output, True, built=images)
+        # The trigger functions submit it with only what an event brings: the config's values are
+        # the parameters' defaults (deterministic bytes, so unchanged stays unchanged).
+        write_defaults(path, loaded.definition, loaded.config, settings)
         specs.append(CompiledSpec(config_file.stem, path, hashlib.sha256(path.read_bytes()).hexdigest()))
     return specs
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import yaml
 
 from delivery.promote import promote, rollback
 from delivery.records import DeployRecord, RecordError, read_record, write_record
@@ -40,6 +41,10 @@ def test_every_pipeline_config_compiles_with_the_given_images(tmp_path: Path) ->
     assert set(specs) == {path.stem for path in Path("config/pipelines").glob("*.yaml")}
     assert f"localhost:5000/vertex-mlops/train:{'1' * 64}" in specs["churn"].path.read_text()
     assert "batch_predict" in specs["churn-batch"].path.read_text()
+    # Runnable with no parameter given (the trigger functions): the config's values are the defaults.
+    churn = yaml.safe_load(specs["churn"].path.read_text())
+    defaults = {name: spec.get("defaultValue") for name, spec in churn["root"]["inputDefinitions"]["parameters"].items()}
+    assert defaults["source_uri"] == "sample://churn?rows=50000&seed=7"
     # Compiling is deterministic: the same inputs give the same digest, so unchanged is unchanged.
     again = {spec.name: spec.sha256 for spec in compile_all(settings(tmp_path), images("1"), tmp_path / "again")}
     assert again == {name: spec.sha256 for name, spec in specs.items()}
