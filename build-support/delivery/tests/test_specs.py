@@ -43,7 +43,8 @@ def test_every_pipeline_config_compiles_with_the_given_images(tmp_path: Path) ->
     assert "batch_predict" in specs["churn-batch"].path.read_text()
     # Runnable with no parameter given (the trigger functions): the config's values are the defaults.
     churn = yaml.safe_load(specs["churn"].path.read_text())
-    defaults = {name: spec.get("defaultValue") for name, spec in churn["root"]["inputDefinitions"]["parameters"].items()}
+    parameters = churn["root"]["inputDefinitions"]["parameters"]
+    defaults = {name: spec.get("defaultValue") for name, spec in parameters.items()}
     assert defaults["source_uri"] == "sample://churn?rows=50000&seed=7"
     # Compiling is deterministic: the same inputs give the same digest, so unchanged is unchanged.
     again = {spec.name: spec.sha256 for spec in compile_all(settings(tmp_path), images("1"), tmp_path / "again")}
