@@ -40,7 +40,8 @@ def job(tmp_path: Path) -> aiplatform.PipelineJob:
 
 def test_create_get_list_delete(fake: FakeVertex, tmp_path: Path) -> None:
     created = job(tmp_path).create_schedule(cron="TZ=UTC 0 1 * * *", display_name="nightly", max_concurrent_run_count=2)
-    assert created.resource_name.startswith(f"{PARENT}/schedules/") and created.state.name == "ACTIVE"
+    assert created.resource_name.startswith(f"{PARENT}/schedules/")
+    assert created.state is not None and created.state.name == "ACTIVE"
     assert aiplatform.PipelineJobSchedule.get(created.resource_name).cron == "TZ=UTC 0 1 * * *"
     job(tmp_path).create_schedule(cron="0 2 * * *", display_name="other")
     listed = aiplatform.PipelineJobSchedule.list(filter='display_name="nightly"')
