@@ -14,6 +14,7 @@ from typing import Any
 
 import flask  # pants: no-infer-dep (functions-framework runs on Flask)
 import functions_framework
+
 from triggers import handlers
 from triggers.answers import Answer
 

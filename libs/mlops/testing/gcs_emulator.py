@@ -28,10 +28,9 @@ def _free_port() -> int:
 @contextmanager
 def gcs_emulator(bucket: str = "test-bucket") -> Iterator[Any]:
     """An in-memory GCS emulator with `bucket` created; yields a storage client pointed at it."""
+    from gcp_storage_emulator.server import create_server
     from google.auth.credentials import AnonymousCredentials  # pants: no-infer-dep
     from google.cloud import storage  # pants: no-infer-dep (comes with google-cloud-aiplatform)
-
-    from gcp_storage_emulator.server import create_server
 
     port = _free_port()
     server = create_server("127.0.0.1", port, in_memory=True, default_bucket=bucket)
