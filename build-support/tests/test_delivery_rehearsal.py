@@ -33,6 +33,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 from temporary_repo import REPO, commit, copy_of_repo, git, remove  # pants: no-infer-dep
 
@@ -59,6 +60,7 @@ class DeliveryRehearsalTest(unittest.TestCase):
     env: Path
     record_file: Path
     builds: int = 0
+    timings: ClassVar[list[tuple[str, float, int]]] = []  # (scenario, seconds, images pushed)
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -92,6 +94,12 @@ class DeliveryRehearsalTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls) -> None:
+        # The figures docs/benchmarks.md reports: each build's wall time beside the first (everything).
+        if cls.timings:
+            full = cls.timings[0][1]
+            print("\ndelivery rehearsal: build wall times (the benchmark in docs/benchmarks.md)", file=sys.stderr)
+            for scenario, seconds, pushed in cls.timings:
+                print(f"  {scenario:<45} {seconds:6.0f}s  {seconds / full:5.2f}x  {pushed} image(s) pushed", file=sys.stderr)
         remove(cls.origin)
         shutil.rmtree(cls.root, ignore_errors=True)
 
@@ -137,6 +145,7 @@ class DeliveryRehearsalTest(unittest.TestCase):
         log = result.stdout + result.stderr
         (self.root / f"build-{self.builds}.log").write_text(log)
         pushed = {component for component, _ in self.content_tags() - before}
+        self.timings.append((self._testMethodName, time.perf_counter() - started, len(pushed)))
         print(f"  [{self._testMethodName}: build took {time.perf_counter() - started:.0f}s, pushed {sorted(pushed)}]",
               file=sys.stderr)  # fmt: skip
         shutil.rmtree(workspace, ignore_errors=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from terraform_files import (
+from terraform_files import (  # pants: no-infer-dep (declared in BUILD: :fixtures)
     ENVIRONMENTS,
     TERRAFORM,
     HclParseError,
