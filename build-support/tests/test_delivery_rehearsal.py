@@ -99,7 +99,8 @@ class DeliveryRehearsalTest(unittest.TestCase):
             full = cls.timings[0][1]
             print("\ndelivery rehearsal: build wall times (the benchmark in docs/benchmarks.md)", file=sys.stderr)
             for scenario, seconds, pushed in cls.timings:
-                print(f"  {scenario:<45} {seconds:6.0f}s  {seconds / full:5.2f}x  {pushed} image(s) pushed", file=sys.stderr)
+                ratio = seconds / full
+                print(f"  {scenario:<45} {seconds:6.0f}s  {ratio:5.2f}x  {pushed} image(s) pushed", file=sys.stderr)
         remove(cls.origin)
         shutil.rmtree(cls.root, ignore_errors=True)
 
