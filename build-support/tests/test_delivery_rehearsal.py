@@ -60,7 +60,8 @@ class DeliveryRehearsalTest(unittest.TestCase):
     env: Path
     record_file: Path
     builds: int = 0
-    timings: ClassVar[list[tuple[str, float, int]]] = []  # (scenario, seconds, images pushed)
+    # (scenario, seconds, images pushed, {step id: seconds})
+    timings: ClassVar[list[tuple[str, float, int, dict[str, float]]]] = []
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -98,9 +99,11 @@ class DeliveryRehearsalTest(unittest.TestCase):
         if cls.timings:
             full = cls.timings[0][1]
             print("\ndelivery rehearsal: build wall times (the benchmark in docs/benchmarks.md)", file=sys.stderr)
-            for scenario, seconds, pushed in cls.timings:
+            for scenario, seconds, pushed, steps in cls.timings:
                 ratio = seconds / full
-                print(f"  {scenario:<45} {seconds:6.0f}s  {ratio:5.2f}x  {pushed} image(s) pushed", file=sys.stderr)
+                per_step = ", ".join(f"{step} {took:.0f}s" for step, took in steps.items())
+                print(f"  {scenario:<45} {seconds:6.0f}s  {ratio:5.2f}x  {pushed} image(s) pushed  ({per_step})",
+                      file=sys.stderr)  # fmt: skip
         remove(cls.origin)
         shutil.rmtree(cls.root, ignore_errors=True)
 
@@ -146,7 +149,9 @@ class DeliveryRehearsalTest(unittest.TestCase):
         log = result.stdout + result.stderr
         (self.root / f"build-{self.builds}.log").write_text(log)
         pushed = {component for component, _ in self.content_tags() - before}
-        self.timings.append((self._testMethodName, time.perf_counter() - started, len(pushed)))
+        step_times = re.findall(r'rehearse: Step #\d+ - "([\w-]+)" (?:done in|failed .*after) ([\d.]+)s', log)
+        steps = {step: float(took) for step, took in step_times}
+        self.timings.append((self._testMethodName, time.perf_counter() - started, len(pushed), steps))
         print(f"  [{self._testMethodName}: build took {time.perf_counter() - started:.0f}s, pushed {sorted(pushed)}]",
               file=sys.stderr)  # fmt: skip
         shutil.rmtree(workspace, ignore_errors=True)

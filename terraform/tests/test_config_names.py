@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from terraform_files import (  # pants: no-infer-dep (declared in BUILD: :fixtures)
+from terraform_files import (
     ENVIRONMENTS,
     REPO,
     TERRAFORM,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from terraform_files import (  # pants: no-infer-dep (declared in BUILD: :fixtures)
+from terraform_files import (
     ENVIRONMENTS,
     TERRAFORM,
     HclParseError,

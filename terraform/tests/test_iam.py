@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from terraform_files import (  # pants: no-infer-dep (declared in BUILD: :fixtures)
+from terraform_files import (
     CONTRACT_ACCOUNTS,
     forbidden_project_grants,
     load_all,

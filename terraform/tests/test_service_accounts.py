@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from terraform_files import CONTRACT_ACCOUNTS, REPO, SA_EMAIL, load_all, service_accounts  # pants: no-infer-dep
+from terraform_files import CONTRACT_ACCOUNTS, REPO, SA_EMAIL, load_all, service_accounts
 
 # Folders whose files must be in the sandbox, and the Cloud Build configs when they exist.
 REQUIRED_ROOTS = ("config", "libs", "cli")
