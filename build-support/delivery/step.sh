@@ -3,7 +3,7 @@
 # working directory. The steps share state in .delivery/ (git-ignored), as Cloud Build steps share
 # /workspace; a failed step stops the build, and the record step, which runs last, never runs.
 #
-#   build-support/delivery/step.sh prepare|select|images|specs|record
+#   build-support/delivery/step.sh prepare|images|specs|record
 #
 # Environment (cloudbuild.yaml sets it from substitutions):
 #   ENVIRONMENT        config/<ENVIRONMENT>.yaml (local, dev, prod) or a path to an environment config
@@ -32,23 +32,31 @@ pants_to_registry() {
 case ${1:-} in
   prepare)
     deliver prepare --commit "$COMMIT_SHA" --artifact-registry "${ARTIFACT_REGISTRY:-}" ;;
-  select)
-    # Component images only: the base image travels inside them and is never pushed on its own.
-    base=$(<"$STATE/base")
-    if [[ -z $base ]]; then
-      ./pants --filter-target-type=docker_image list components:: >"$STATE/images.txt"
-    else
-      build-support/changed-images.sh list "$base" | { grep '^components/' || true; } >"$STATE/images.txt"
-    fi
-    echo "select: $(wc -l <"$STATE/images.txt") image(s) to build and push${base:+ (changed since ${base:0:12})}:"
-    sed 's/^/  /' "$STATE/images.txt" ;;
   images)
-    mapfile -t images <"$STATE/images.txt"
-    if [[ ${#images[@]} -eq 0 ]]; then echo "images: nothing to build"; exit 0; fi
+    # Selection, build and push in one Pants run: each Pants start in a fresh container costs 10-15 s,
+    # which a one-component build would otherwise pay twice. Component images only: the base image
+    # travels inside them and is never pushed on its own. The graph decides, as in
+    # build-support/changed-images.sh: a change selects every image that depends on it.
+    base=$(<"$STATE/base")
+    selection=(--filter-target-type=docker_image --filter-address-regex=^components/)
+    if [[ -z $base ]]; then
+      echo "images: nothing deployed yet: every component image"
+      selection+=(components::)
+    else
+      echo "images: the component images affected by changes since ${base:0:12}"
+      selection=(--changed-since="$base" --changed-dependents=transitive "${selection[@]}")
+    fi
     [[ -z ${ARTIFACT_REGISTRY:-} ]] || deliver docker-login
-    # package writes dist/*/image.docker-info.json, which the specs step reads; publish reuses the
-    # build. One Pants run for both goals: each start in a fresh container costs ~10 s.
-    pants_to_registry package publish "${images[@]}" ;;
+    # package writes dist/*/image.docker-info.json, which the specs step reads; publish reuses the build.
+    pants_to_registry "${selection[@]}" package publish
+    shopt -s nullglob
+    built=(dist/components.*/image.docker-info.json)
+    if [[ ${#built[@]} -eq 0 ]]; then echo "images: nothing to build"; exit 0; fi
+    echo "images: built and pushed ${#built[@]}:"
+    for info in "${built[@]}"; do
+      folder=${info#dist/components.}
+      echo "  components/${folder%%/*}:image"
+    done ;;
   specs)
     deliver specs --commit "$COMMIT_SHA" ;;
   record)
