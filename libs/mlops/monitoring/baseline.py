@@ -3,7 +3,9 @@
 Bins rule:
 - numeric: the edges are the distinct values among the 0, 1/n, ..., 1 quantiles (n =
   `numeric_bins`, default 10: min, deciles, max) of the feature's finite training values, taken
-  with DuckDB's `quantile_disc`, so every edge is a value that occurs in the data. With edges
+  with DuckDB's `quantile_disc`: the q-quantile of n sorted values is the value at 1-based position
+  max(1, ceil(q * n)), the smallest value with at least a share q of the values at or below it
+  (numpy's method="inverted_cdf"), so every edge is a value that occurs in the data. With edges
   e_0 < ... < e_m the buckets are (-inf, e_0], (e_0, e_1], ..., (e_{m-1}, e_m], (e_m, +inf), then
   null (NULL or NaN). Any later value has a bucket: below the training minimum it joins
   (-inf, min], above the maximum it goes to (max, +inf), which is empty in training. Duplicate
@@ -21,16 +23,18 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Literal
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mlops import storage
-from mlops.monitoring.buckets import MonitoringError, category_value, count_buckets, numeric_value, open_source
+from mlops.monitoring.buckets import MonitoringError, category_value, connect, count_buckets, numeric_value, open_source
 from mlops.problems import problems
 
-BASELINE_FILE, BASELINE_FORMAT = "baseline.json", 1
+BASELINE_FILE = "baseline.json"
+BASELINE_FORMAT: Literal[1] = 1  # raised when the file's layout changes
 
 
 class FeatureBaseline(BaseModel):
@@ -52,7 +56,7 @@ class FeatureBaseline(BaseModel):
         if self.kind == "categorical":
             return [*self.categories, "(other)", "(null)"]
         bounds = ["-inf", *(repr(edge) for edge in self.edges), "+inf"]
-        ranges = [f"({low}, {high}]" for low, high in zip(bounds, bounds[1:], strict=False)]
+        ranges = [f"({low}, {high}]" for low, high in pairwise(bounds)]
         return [*ranges[:-1], ranges[-1].replace("]", ")"), "(null)"]
 
     @model_validator(mode="after")
@@ -86,6 +90,14 @@ class Baseline(BaseModel):
     def kind_of(self, feature: str) -> str:
         return self.features[feature].kind
 
+    @model_validator(mode="after")
+    def _counts_cover_the_rows(self) -> Baseline:
+        # Every row lands in exactly one bucket of every feature (null included), so a feature whose
+        # counts do not add up to `rows` was edited or truncated: scoring against it would mislead.
+        if wrong := sorted(name for name, feature in self.features.items() if sum(feature.counts) != self.rows):
+            raise ValueError(f"the counts of feature(s) {wrong} do not add up to rows ({self.rows})")
+        return self
+
 
 def compute_baseline(
     source: str | duckdb.DuckDBPyRelation,
@@ -102,10 +114,12 @@ def compute_baseline(
     sort or group state), then one pass over the table counts every feature's buckets.
     """
     if numeric_bins < 2 or top_categories < 1:
-        raise MonitoringError(f"numeric_bins must be >= 2 and top_categories >= 1, got {numeric_bins}, {top_categories}")
+        raise MonitoringError(
+            f"numeric_bins must be >= 2 and top_categories >= 1, got {numeric_bins}, {top_categories}"
+        )
     if both := sorted(set(numeric) & set(categorical)):
         raise MonitoringError(f"feature(s) {both} listed as both numeric and categorical")
-    connection = connection or duckdb.connect()
+    connection = connection or connect()
     relation, label = open_source(connection, source)
     bins: dict[str, FeatureBaseline] = {}
     for name in numeric:
@@ -130,11 +144,13 @@ def _edges(relation: duckdb.DuckDBPyRelation, label: str, name: str, bins: int) 
 
 def _top(relation: duckdb.DuckDBPyRelation, label: str, name: str, k: int) -> list[str]:
     value = category_value(relation, label, name)
-    rows = relation.query(
+    top = relation.query(
         "training",
         f"SELECT {value} AS v, count(*) AS n FROM training WHERE {value} IS NOT NULL "
         f"GROUP BY v ORDER BY n DESC, v LIMIT {int(k)}",
-    ).fetchall()
+    )
+    assert top is not None  # a SELECT always gives a relation
+    rows = top.fetchall()
     return [str(value) for value, _ in rows]
 
 

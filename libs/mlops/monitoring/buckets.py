@@ -21,12 +21,20 @@ if TYPE_CHECKING:
     from mlops.monitoring.baseline import FeatureBaseline
 
 _NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_UNSIGNED_TYPES = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 _FLOAT_TYPES = ("FLOAT", "DOUBLE")
 SAMPLE_SEED = 20261203  # fixed, so a sampled window gives the same counts every time it is scored
 
 
 class MonitoringError(Exception):
     """Bad input to monitoring: the message names the file, feature or value at fault."""
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for monitoring queries (no progress bar: they run in steps and tests)."""
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
+    return connection
 
 
 def open_source(
@@ -54,7 +62,7 @@ def column_type(relation: duckdb.DuckDBPyRelation, label: str, name: str) -> str
 def numeric_value(relation: duckdb.DuckDBPyRelation, label: str, name: str) -> str:
     """SQL for the feature as a DOUBLE (integer and float columns alike); refuses non-numbers."""
     kind = column_type(relation, label, name)
-    if not kind.startswith(_NUMBER_TYPES) and not kind.startswith("U"):
+    if not kind.startswith(_NUMBER_TYPES + _UNSIGNED_TYPES):
         raise MonitoringError(f"{label}: numeric feature {name!r} is a {kind} column, not numbers")
     return f"CAST({quote_identifier(name)} AS DOUBLE)"
 
@@ -75,9 +83,12 @@ def bucket_expression(feature: FeatureBaseline, value: str) -> str:
     """SQL giving the bucket index (0-based, the baseline's order) of `value` (see bucket_labels)."""
     if feature.kind == "numeric":
         null, top = len(feature.edges) + 1, len(feature.edges)
-        # The edge as a string cast to DOUBLE: a bare literal such as 0.30000000000000004 would be
-        # read as a DECIMAL and could be rounded to a neighbouring double, moving values across it.
-        tests = [f"WHEN {value} <= CAST({quote_literal(repr(e))} AS DOUBLE) THEN {i}" for i, e in enumerate(feature.edges)]
+        # The edge as its repr cast to DOUBLE, so the test compares two doubles and the edge is the
+        # stored double exactly (a bare literal such as 0.30000000000000004 is typed DECIMAL).
+        tests = [
+            f"WHEN {value} <= CAST({quote_literal(repr(edge))} AS DOUBLE) THEN {i}"
+            for i, edge in enumerate(feature.edges)
+        ]
         return f"CASE WHEN {value} IS NULL OR isnan({value}) THEN {null} {' '.join(tests)} ELSE {top} END"
     null, other = len(feature.categories) + 1, len(feature.categories)
     tests = [f"WHEN {quote_literal(category)} THEN {i}" for i, category in enumerate(feature.categories)]
@@ -97,13 +108,15 @@ def count_buckets(
     if not 0 < sampling_rate <= 1:
         raise MonitoringError(f"sampling_rate must be in (0, 1], got {sampling_rate}")
     values = {
-        name: numeric_value(relation, label, name) if feature.kind == "numeric" else category_value(relation, label, name)
+        name: (numeric_value if feature.kind == "numeric" else category_value)(relation, label, name)
         for name, feature in features.items()
     }
     if sampling_rate < 1:
-        relation = relation.query(
+        sampled = relation.query(
             "scored", f"SELECT * FROM scored USING SAMPLE {sampling_rate * 100!r} PERCENT (bernoulli, {SAMPLE_SEED})"
         )
+        assert sampled is not None  # a SELECT always gives a relation
+        relation = sampled
     aggregates = [f"histogram({bucket_expression(feature, values[name])})" for name, feature in features.items()]
     try:
         row = relation.aggregate(", ".join(["count(*)", *aggregates])).fetchall()[0]

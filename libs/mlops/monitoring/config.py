@@ -67,7 +67,8 @@ class MonitoringConfig(_Section):
 
     def threshold_for(self, feature: str) -> float:
         """The feature's own threshold if it has one (0 included), else the default."""
-        return self.thresholds[feature] if feature in self.thresholds else self.default_threshold
+        # A lookup with a default, never `self.thresholds.get(feature) or default`: that drops a 0.
+        return self.thresholds.get(feature, self.default_threshold)
 
     def metric_for(self, kind: str) -> str:
         return self.metrics.numeric if kind == "numeric" else self.metrics.categorical

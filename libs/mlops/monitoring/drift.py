@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from mlops.monitoring.baseline import Baseline
-from mlops.monitoring.buckets import MonitoringError, count_buckets, open_source
+from mlops.monitoring.buckets import MonitoringError, connect, count_buckets, open_source
 from mlops.monitoring.config import MonitoringConfig
 from mlops.monitoring.divergences import all_metrics
 
@@ -71,12 +71,24 @@ def count_window(
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> WindowCounts:
     """Count `window` on the baseline's bins; MonitoringError naming the window if it has no rows."""
-    connection = connection or duckdb.connect()
+    connection = connection or connect()
     relation, label = open_source(connection, window)
     rows, counts = count_buckets(relation, label, baseline.features, sampling_rate)
     if rows == 0:
-        raise MonitoringError(f"{label}: the window has no rows to score" + (" (after sampling)" if sampling_rate < 1 else ""))
+        after = " (after sampling)" if sampling_rate < 1 else ""
+        raise MonitoringError(f"{label}: the window has no rows to score{after}")
     return WindowCounts(source=label, rows=rows, counts=counts)
+
+
+def merged(parts: list[WindowCounts], source: str) -> WindowCounts:
+    """The counts of the union of `parts` (counts add up), e.g. a day from its hours, without a rescan."""
+    if not parts:
+        raise MonitoringError(f"{source}: no window counts to merge")
+    names = parts[0].counts
+    if odd := [part.source for part in parts if part.counts.keys() != names.keys()]:
+        raise MonitoringError(f"{source}: {odd} were not counted on the same features as {parts[0].source}")
+    counts = {name: np.sum([part.counts[name] for part in parts], axis=0) for name in names}
+    return WindowCounts(source=source, rows=sum(part.rows for part in parts), counts=counts)
 
 
 def skew(
@@ -84,10 +96,12 @@ def skew(
 ) -> DriftReport:
     """Training-serving skew: the baseline's training histograms against `window`."""
     config = _checked(config, baseline)
-    counts = window if isinstance(window, WindowCounts) else count_window(baseline, window, sampling_rate=config.sampling_rate)
+    counts = _counted(baseline, window, config)
     training = {name: np.asarray(feature.counts) for name, feature in baseline.features.items()}
     features = _scores(baseline, training, counts.counts, config)
-    return DriftReport(comparison="skew", baseline=baseline.source, window=counts.source, rows=counts.rows, features=features)
+    return DriftReport(
+        comparison="skew", baseline=baseline.source, window=counts.source, rows=counts.rows, features=features
+    )
 
 
 def drift(
@@ -98,12 +112,17 @@ def drift(
 ) -> DriftReport:
     """Prediction drift: the `recent` window against the `earlier` one, both on the baseline's bins."""
     config = _checked(config, baseline)
-    before, after = (
-        window if isinstance(window, WindowCounts) else count_window(baseline, window, sampling_rate=config.sampling_rate)
-        for window in (earlier, recent)
-    )
+    before, after = _counted(baseline, earlier, config), _counted(baseline, recent, config)
     features = _scores(baseline, before.counts, after.counts, config)
-    return DriftReport(comparison="drift", baseline=before.source, window=after.source, rows=after.rows, features=features)
+    return DriftReport(
+        comparison="drift", baseline=before.source, window=after.source, rows=after.rows, features=features
+    )
+
+
+def _counted(baseline: Baseline, window: Window | WindowCounts, config: MonitoringConfig) -> WindowCounts:
+    if isinstance(window, WindowCounts):
+        return window
+    return count_window(baseline, window, sampling_rate=config.sampling_rate)
 
 
 def _checked(config: MonitoringConfig | None, baseline: Baseline) -> MonitoringConfig:

@@ -9,6 +9,7 @@ agreeing within 1e-9 on data with real defects is the evidence that the engine c
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +23,7 @@ def as_category(value: Any) -> str | None:
     """A categorical value as the engine compares it: text, whole floats as integers, NaN as missing."""
     if value is None or isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) < 1e15:
+    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(float(value)) < 1e15:
         return str(int(value))
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
@@ -33,7 +34,8 @@ def bucket_counts(feature: FeatureBaseline, values: Sequence[Any] | np.ndarray) 
     """Count per bucket of `values` on the feature's bins (same order as the baseline's counts)."""
     counts = np.zeros(feature.bucket_count, dtype=np.int64)
     if feature.kind == "numeric":
-        numbers = np.array([np.nan if v is None else v for v in values] if not isinstance(values, np.ndarray) else values, dtype=np.float64)
+        listed = values if isinstance(values, np.ndarray) else [np.nan if v is None else v for v in values]
+        numbers = np.asarray(listed, dtype=np.float64)
         missing = np.isnan(numbers)
         # side="left": the index is the number of edges strictly below the value, i.e. the bucket
         # (e_{i-1}, e_i] that holds it; values above the last edge get len(edges).
@@ -43,9 +45,10 @@ def bucket_counts(feature: FeatureBaseline, values: Sequence[Any] | np.ndarray) 
         return counts
     position = {category: i for i, category in enumerate(feature.categories)}
     other, null = len(feature.categories), len(feature.categories) + 1
-    for value in values:
+    # Count the distinct raw values first (C speed), then bucket each distinct value once.
+    for value, count in Counter(values.tolist() if isinstance(values, np.ndarray) else values).items():
         category = as_category(value)
-        counts[null if category is None else position.get(category, other)] += 1
+        counts[null if category is None else position.get(category, other)] += count
     return counts
 
 
