@@ -39,7 +39,6 @@ def main() -> int:
     os.environ["DO_NOT_TRACK"] = os.environ["ITERATIVE_DO_NOT_TRACK"] = "1"
     started = time.perf_counter()
     import pandas as pd
-
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
