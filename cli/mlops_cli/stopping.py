@@ -66,8 +66,8 @@ class Stopper:
     @contextlib.contextmanager
     def handling_signals(self) -> Iterator[Stopper]:
         """Cancel the run on the first SIGINT/SIGTERM until `disarm`; after it (the run is being
-        recorded) a signal is ignored with a line saying so, so that the record is complete. Outside the main thread, Python
-        cannot handle signals: then this does nothing."""
+        recorded) a signal is ignored with a line saying so, so that the record is complete.
+        Outside the main thread, Python cannot handle signals: then this does nothing."""
         if threading.current_thread() is not threading.main_thread():
             yield self
             return

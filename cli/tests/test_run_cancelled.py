@@ -33,7 +33,8 @@ def _processes_below(pid: int) -> list[int]:
             parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-    below, frontier = [], {pid}
+    below: list[int] = []
+    frontier = {pid}
     while frontier:
         frontier = {child for child, parent in parents.items() if parent in frontier}
         below.extend(frontier)
@@ -56,7 +57,9 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
         f"gcp: {{project_id: local-project, pipeline_root: {tmp_path / 'pipeline-root'}}}\n"
     )
     config = tmp_path / "churn.yaml"
-    config.write_text((PIPELINES / "churn.yaml").read_text().replace("rows=50000", "rows=3000"))
+    text = (PIPELINES / "churn.yaml").read_text().replace("rows=50000", "rows=3000")
+    # Train runs for seconds, so the signal reaches it at work, not about to finish on its own.
+    config.write_text(text.replace("n_estimators: 200", "n_estimators: 4000"))
     return env, config
 
 
@@ -66,7 +69,8 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
 ) -> None:
     env, config = _files(tmp_path)
     command = [sys.executable, "-c", "import sys; from mlops_cli.main import main; sys.exit(main())"]
-    cli = subprocess.Popen([*command, "--env", str(env), "run", "--config", str(config)], stderr=subprocess.PIPE, text=True)
+    argv = [*command, "--env", str(env), "run", "--config", str(config)]
+    cli = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
     lines = []
     assert cli.stderr is not None
     for line in cli.stderr:
@@ -83,7 +87,7 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
     rest = cli.stderr.read()
     cli.wait(timeout=60)
     took = time.perf_counter() - sent
-    print(f"{signal.Signals(signum).name} to exit: {took:.2f}s")
+    print(f"{signal.Signals(signum).name} to exit: {took:.2f}s")  # shown if the test fails
 
     assert cli.returncode == exit_code, "".join(lines) + rest
     assert [pid for pid in step_processes if _running(pid)] == []
@@ -100,11 +104,14 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
         *((step, "SUCCEEDED") for step in FINISHED),
         ("train", "CANCELLED"),
     ]
-    assert Path(cancelled.task("ingest").artifact_uri("train_data") or "").is_file()
+    ingest = cancelled.task("ingest")
+    assert ingest is not None and Path(ingest.artifact_uri("train_data") or "").is_file()
     assert open_registry(settings.resolved_registry_uri()).list_versions("churn-classifier") == []
+    models = tmp_path / "pipeline-root"
+    assert not list(models.glob("*/train/model/*"))  # train was stopped, not left to finish
     capsys.readouterr()
     assert main(["--env", str(env), "runs", "list"]) == 0
-    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(cancelled.run_id)]
+    (row,) = (line for line in capsys.readouterr().out.splitlines() if line.startswith(cancelled.run_id))
     assert row.split()[1] == "CANCELLED"
 
     if signum == signal.SIGINT:
@@ -115,3 +122,4 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
     statuses = {task.name: task.status for task in resumed.tasks}
     assert [statuses[step] for step in FINISHED] == ["CACHED"] * 3 and statuses["train"] == "SUCCEEDED"
     assert open_registry(settings.resolved_registry_uri()).get("churn-classifier") is not None
+    assert list(models.glob("*/train/model/*"))  # where a finished train writes its model
