@@ -55,7 +55,8 @@ AroundTask = Callable[[str, str, Callable[[], tuple[Any, str]]], None]
 @contextlib.contextmanager
 def local_task_hooks(around_task: AroundTask, on_attempt: Callable[[str], None]) -> Iterator[None]:
     """Call `around_task` for every task kfp.local runs, and `on_attempt(component)` for every
-    attempt that reaches an executor (a cache hit never does; a retry does again)."""
+    attempt that reaches an executor (a cache hit never does). Tasks run without their KFP retry
+    policy (`set_retry`, for Vertex AI's infrastructure failures): one attempt each."""
     check_version("kfp")
     from kfp.local import task_dispatcher
     from kfp.local.orchestrator import task_executor
@@ -69,9 +70,14 @@ def local_task_hooks(around_task: AroundTask, on_attempt: Callable[[str], None])
 
     def execute(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
         result: list[Any] = []
+        # kfp.local would re-run a failed task as its KFP retry policy says, whatever failed it; a
+        # local run has no infrastructure to fail, and steps retry transient errors themselves.
+        local_spec = type(task_spec)()
+        local_spec.CopyFrom(task_spec)
+        local_spec.ClearField("retry_policy")
 
         def run() -> tuple[Any, str]:
-            result.extend(original_task(task_name, task_spec, *args, **kwargs))
+            result.extend(original_task(task_name, local_spec, *args, **kwargs))
             return result[0], result[1].name
 
         around_task(task_spec.task_info.name or task_name, task_spec.component_ref.name, run)
