@@ -60,6 +60,12 @@ def run_parameters(
 def _parse_override(key: str, value: str, parameters: dict[str, Any]) -> Any:
     if key not in parameters:
         raise UsageError(f"--set {key}: unknown parameter; parameters are: {', '.join(sorted(parameters))}")
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
+        # Refused, not stripped: quotes that reach here were meant for a shell that never saw them
+        # (a Makefile, a CI variable); a value is never quoted, so this one would fail in a step.
+        raise UsageError(
+            f"--set {key}={value}: the value keeps its quotes; pass it without them: --set {key}={value[1:-1]}"
+        )
     if isinstance(parameters[key], str):
         return value
     try:
