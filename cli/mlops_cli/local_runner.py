@@ -16,8 +16,9 @@ file instead, and the terminal shows one line per step; if a step fails, its exc
 message, last frames), found in that step's own part of the log (mlops_cli.step_errors).
 
 Steps of the subprocess runner start in sessions of their own, so that Ctrl-C or SIGTERM ends a
-step with everything it started (mlops_cli.stopping); the run then ends CANCELLED, with the tasks
-that finished and the one that was stopped.
+step with everything it started (mlops_cli.stopping); the Docker runner's containers carry the run
+id as a label, by which they are stopped. The run then ends CANCELLED, with the tasks that
+finished and the one that was stopped.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from kfp import dsl, local
 from mlops.runs import RunRecord, TaskRecord, now
 from mlops_cli.sdk_internals import extra_docker_volumes, local_step_sessions, local_task_hooks
 from mlops_cli.step_errors import failed_step_report
-from mlops_cli.stopping import RunCancelled, Stopper
+from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
 
 RUNNERS = ("subprocess", "docker")
+CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
 
 
 def _progress(message: str) -> None:
@@ -132,7 +134,11 @@ def run_local(
     if runner == "subprocess":
         kfp_runner: Any = local.SubprocessRunner(use_venv=False)
     else:
-        kfp_runner = local.DockerRunner(entrypoint=[""], user=f"{os.getuid()}:{os.getgid()}")
+        # The label finds the run's containers to stop them if the run is cancelled.
+        label = {CONTAINER_LABEL: record.run_id}
+        kfp_runner = local.DockerRunner(entrypoint=[""], user=f"{os.getuid()}:{os.getgid()}", labels=label)
+        containers = f"{CONTAINER_LABEL}={record.run_id}"
+        stopper.also_stop(f"the containers labelled {containers}", lambda: stop_containers(containers, 5))
     local.init(
         runner=kfp_runner,
         pipeline_root=str(pipeline_root.resolve()),

@@ -7,6 +7,8 @@ The runner starts every step in a session of its own instead (sdk_internals.loca
 so the step and whatever it starts share one process group, which `Stopper` ends: SIGTERM, then
 SIGKILL after a grace period. A descendant that left the group (a `setsid` of its own) is found
 through /proc, before anything is killed (an orphan's parent is no longer its parent), and ended too.
+The Docker runner's steps are containers that kfp.local starts detached: the runner labels them
+with the run id, and `stop_containers` stops those (`Stopper.also_stop`).
 
 Then `RunCancelled` is raised in the main thread. It is a BaseException, as KeyboardInterrupt is,
 so kfp.local's `except Exception` handlers do not turn it into a failed task. kfp.local writes a
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -48,12 +50,14 @@ class RunCancelled(BaseException):
 
 
 class Stopper:
-    """Knows the steps running now; on SIGINT/SIGTERM ends their process trees and cancels the run."""
+    """Knows the steps running now; on SIGINT/SIGTERM ends their process trees (and whatever else
+    `also_stop` was given) and cancels the run."""
 
     def __init__(self, grace_seconds: float = 5.0) -> None:
         self.grace_seconds = grace_seconds
         self.signum: int | None = None
         self._steps: list[subprocess.Popen[str]] = []
+        self._others: list[tuple[str, Callable[[], None]]] = []
         self._armed = False
 
     def started(self, process: subprocess.Popen[str]) -> None:
@@ -62,6 +66,11 @@ class Stopper:
     def ended(self, process: subprocess.Popen[str]) -> None:
         if process in self._steps:
             self._steps.remove(process)
+
+    def also_stop(self, what: str, stop: Callable[[], None]) -> None:
+        """On a signal, call `stop` too, after the step processes: steps this process did not start
+        itself (the Docker runner's containers). `what` names them if `stop` fails."""
+        self._others.append((what, stop))
 
     @contextlib.contextmanager
     def handling_signals(self) -> Iterator[Stopper]:
@@ -92,6 +101,11 @@ class Stopper:
         print(f"mlops: {name}: stopping the run", file=sys.stderr, flush=True)
         for process in list(self._steps):
             stop_tree(process.pid, self.grace_seconds)
+        for what, stop in self._others:
+            try:
+                stop()
+            except Exception as error:  # the run is still recorded; say what may be left running
+                print(f"mlops: could not stop {what}: {error}", file=sys.stderr, flush=True)
         raise RunCancelled(signum)
 
 
@@ -138,6 +152,20 @@ def alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def stop_containers(label: str, grace_seconds: float) -> None:
+    """Stop every running Docker container labelled `label` (KEY=VALUE): SIGTERM, then SIGKILL after
+    `grace_seconds` (Docker's own stop). kfp.local starts the Docker runner's steps detached, so
+    they would outlive the run; they are removed once stopped (auto_remove)."""
+    import docker  # only the Docker runner needs it
+
+    client = docker.from_env()
+    try:
+        for container in client.containers.list(filters={"label": label}):
+            container.stop(timeout=max(1, round(grace_seconds)))
+    finally:
+        client.close()
 
 
 def cancelled_line(record: RunRecord, enable_caching: bool) -> str:
