@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import subprocess
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from mlops.metadata import MetadataError, MetadataStore
 from mlops.pipeline_definition import PipelineDefinition, Stores
 from mlops.runs import RunRecord, new_run_id, run_label, save_record
 from mlops_cli.errors import UsageError
+from mlops_cli.stopping import RunCancelled, Stopper, cancelled_line
 
 RUNNERS = ("local", "docker", "vertex")
 
@@ -58,6 +60,12 @@ def run_parameters(
 def _parse_override(key: str, value: str, parameters: dict[str, Any]) -> Any:
     if key not in parameters:
         raise UsageError(f"--set {key}: unknown parameter; parameters are: {', '.join(sorted(parameters))}")
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
+        # Refused, not stripped: quotes that reach here were meant for a shell that never saw them
+        # (a Makefile, a CI variable); a value is never quoted, so this one would fail in a step.
+        raise UsageError(
+            f"--set {key}={value}: the value keeps its quotes; pass it without them: --set {key}={value[1:-1]}"
+        )
     if isinstance(parameters[key], str):
         return value
     try:
@@ -88,7 +96,8 @@ def run_pipeline(
 
     `images_dir` is where `./pants package components::` wrote the images' metadata (docker, vertex).
     Local runs write kfp.local's step logs to `<metadata_dir>/logs/RUN_ID.log`, or with `verbose`
-    to stdout.
+    to stdout. A local run stopped by SIGINT/SIGTERM is recorded as CANCELLED, then raises
+    RunCancelled (mlops_cli.stopping) with the line to print.
     """
     images = step_images(definition, runner, settings, images_dir)
     definition.preflight(config)
@@ -110,9 +119,11 @@ def run_pipeline(
     from mlops_cli.local_runner import docker_mounts, run_local
 
     mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
-    # Built before MLflow loads: kfp inspects every loaded module while it builds components.
-    pipeline = definition.build(config, images, step_environment(settings))
-    with ThreadPoolExecutor(max_workers=1) as background:
+    stopper = Stopper()
+    # Ctrl-C and SIGTERM cancel the run from here on; once it has ended they wait for its record.
+    with stopper.handling_signals(), ThreadPoolExecutor(max_workers=1) as background:
+        # Built before MLflow loads: kfp inspects every loaded module while it builds components.
+        pipeline = definition.build(config, images, step_environment(settings))
         # Opening the MLflow store takes seconds (imports, schema check); the steps run in
         # subprocesses, so this process is idle while they run.
         store = background.submit(MetadataStore, settings.metadata_dir)
@@ -125,9 +136,12 @@ def run_pipeline(
             enable_caching=enable_caching,
             mounts=mounts,
             log_path=None if verbose else Path(settings.metadata_dir) / "logs" / f"{record.run_id}.log",
+            stopper=stopper,
         )
         save_record(record, runs_dir(settings))
         store.result().record_run(record)
+    if record.status == "CANCELLED":
+        raise RunCancelled(stopper.signum or signal.SIGINT, cancelled_line(record, enable_caching))
     return record
 
 

@@ -14,12 +14,18 @@ is reset, since kfp.local passes the KFP executor command as the container comma
 kfp.local prints every step's executor input and logs to stdout; with `log_path` they go to that
 file instead, and the terminal shows one line per step; if a step fails, its exception (type,
 message, last frames), found in that step's own part of the log (mlops_cli.step_errors).
+
+Steps of the subprocess runner start in sessions of their own, so that Ctrl-C or SIGTERM ends a
+step with everything it started (mlops_cli.stopping); the Docker runner's containers carry the run
+id as a label, by which they are stopped. The run then ends CANCELLED, with the tasks that
+finished and the one that was stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 import warnings
@@ -30,10 +36,12 @@ from typing import IO, Any
 from kfp import dsl, local
 
 from mlops.runs import RunRecord, TaskRecord, now
-from mlops_cli.sdk_internals import extra_docker_volumes, local_task_hooks
+from mlops_cli.sdk_internals import extra_docker_volumes, local_step_sessions, local_task_hooks
 from mlops_cli.step_errors import failed_step_report
+from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
 
 RUNNERS = ("subprocess", "docker")
+CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
 
 
 def _progress(message: str) -> None:
@@ -63,7 +71,14 @@ def recording_tasks(record: RunRecord, log: IO[str] | None = None) -> Iterator[d
         _progress(f"[{len(record.tasks) + 1}] {display}: started")
         started, started_at = time.perf_counter(), now()
         before, start = attempts.get(component, 0), offset()
-        outputs, status = run()
+        try:
+            outputs, status = run()
+        except RunCancelled:
+            task = TaskRecord(display, "CANCELLED", started_at, round(time.perf_counter() - started, 3))
+            task.attempts = attempts.get(component, 0) - before
+            record.tasks.append(task)
+            _progress(f"[{len(record.tasks)}] {display}: CANCELLED after {task.duration_seconds:.1f}s")
+            raise
         sections[display] = (start, offset())
         ran = attempts.get(component, 0) - before
         state = status.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
@@ -104,18 +119,26 @@ def run_local(
     enable_caching: bool = True,
     mounts: Sequence[str] = (),
     log_path: Path | None = None,
+    stopper: Stopper | None = None,
 ) -> RunRecord:
     """Run `pipeline` with `parameters` to completion; fills and returns `record`.
 
-    With `log_path`, kfp.local's own output goes to that file rather than to stdout.
+    With `log_path`, kfp.local's own output goes to that file rather than to stdout. `stopper`
+    (its signal handlers installed by the caller) stops the run on SIGINT/SIGTERM: the record is
+    then CANCELLED.
     """
+    stopper = stopper or Stopper()
     if runner not in RUNNERS:
         raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
     pipeline_root.mkdir(parents=True, exist_ok=True)
     if runner == "subprocess":
         kfp_runner: Any = local.SubprocessRunner(use_venv=False)
     else:
-        kfp_runner = local.DockerRunner(entrypoint=[""], user=f"{os.getuid()}:{os.getgid()}")
+        # The label finds the run's containers to stop them if the run is cancelled.
+        label = {CONTAINER_LABEL: record.run_id}
+        kfp_runner = local.DockerRunner(entrypoint=[""], user=f"{os.getuid()}:{os.getgid()}", labels=label)
+        containers = f"{CONTAINER_LABEL}={record.run_id}"
+        stopper.also_stop(f"the containers labelled {containers}", lambda: stop_containers(containers, 5))
     local.init(
         runner=kfp_runner,
         pipeline_root=str(pipeline_root.resolve()),
@@ -128,18 +151,30 @@ def run_local(
         record.links["log"] = str(log_path)
         _progress(f"run {record.run_id}: step logs in {log_path}")
     started = time.perf_counter()
-    with contextlib.ExitStack() as stack:
-        log = stack.enter_context(log_path.open("w", encoding="utf-8")) if log_path is not None else None
-        sections = stack.enter_context(recording_tasks(record, log))
-        if runner == "docker":
-            stack.enter_context(extra_docker_volumes(mounts))
-        if log is not None:
-            stack.enter_context(contextlib.redirect_stdout(log))
-        stack.enter_context(warnings.catch_warnings())
-        # Resource requests apply on Vertex AI; kfp.local warns once per step that it ignores them.
-        warnings.filterwarnings("ignore", message=".*have no effect in the current local runner")
-        warnings.filterwarnings("ignore", message=".*custom or non-Python base image")
-        pipeline(**parameters)
+    sections: dict[str, tuple[int, int]] = {}
+    try:
+        with contextlib.ExitStack() as stack:
+            log = stack.enter_context(log_path.open("w", encoding="utf-8")) if log_path is not None else None
+            sections = stack.enter_context(recording_tasks(record, log))
+            if runner == "docker":
+                stack.enter_context(extra_docker_volumes(mounts))
+            else:
+                stack.enter_context(local_step_sessions(stopper.started, stopper.ended))
+            if log is not None:
+                stack.enter_context(contextlib.redirect_stdout(log))
+            stack.enter_context(warnings.catch_warnings())
+            # Resource requests apply on Vertex AI; kfp.local warns once per step that it ignores them.
+            warnings.filterwarnings("ignore", message=".*have no effect in the current local runner")
+            warnings.filterwarnings("ignore", message=".*custom or non-Python base image")
+            pipeline(**parameters)
+            stopper.disarm()  # the run is over: a signal now must not cancel it
+    except RunCancelled as cancelled:
+        record.duration_seconds = round(time.perf_counter() - started, 3)
+        record.status = "CANCELLED"
+        stopped = [task.name for task in record.tasks if task.status == "CANCELLED"]
+        during = f" during step {stopped[-1]}" if stopped else ""
+        record.error = f"cancelled by {signal.Signals(cancelled.signum).name}{during}"
+        return record
     record.duration_seconds = round(time.perf_counter() - started, 3)
     failed = [task.name for task in record.tasks if task.status == "FAILED"]
     record.status = "FAILED" if failed else "SUCCEEDED"

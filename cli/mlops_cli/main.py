@@ -22,6 +22,7 @@ from mlops.config import Settings, load_settings
 from mlops_cli import batch, deploy, report, schedule
 from mlops_cli.errors import describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
+from mlops_cli.stopping import RunCancelled
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
 
@@ -104,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except expected_errors() as error:
         print(f"mlops: error: {describe(error)}", file=sys.stderr)
         return 2
+    except RunCancelled as cancelled:  # Ctrl-C or SIGTERM stopped a local run, which is recorded
+        print(f"mlops: {cancelled.message}", file=sys.stderr)
+        return cancelled.exit_code
 
 
 def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:

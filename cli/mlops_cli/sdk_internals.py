@@ -1,7 +1,8 @@
 """Every private part of kfp.local and the Vertex AI SDK that mlops patches or calls, in one place.
 
 The runners need a few things the SDKs do not offer publicly: kfp.local has no hook for "a task
-started/ended" or "a task attempt reached the executor", nor for extra Docker volumes; a Vertex
+started/ended" or "a task attempt reached the executor", nor for extra Docker volumes, and starts
+every step in the caller's process group, where the step cannot be stopped with its children; a Vertex
 AI PipelineJob has no public way to refresh its resource or get its console link. These internals
 change without notice, so each use first checks that the installed version is the one this module
 was written for (the locked one, 3rdparty/python/default.lock) and otherwise fails naming both.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import os
+import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -22,6 +25,7 @@ USES = {
         "kfp.local.orchestrator.task_executor.execute_single_task",
         "kfp.local.task_dispatcher.run_single_task_implementation",
         "kfp.local.docker_task_handler.DockerTaskHandler.get_volumes_to_mount",
+        "kfp.local.subprocess_task_handler.run_local_subprocess",
     ),
     "google-cloud-aiplatform": ("PipelineJob._dashboard_uri", "PipelineJob._sync_gca_resource"),
 }
@@ -51,7 +55,8 @@ AroundTask = Callable[[str, str, Callable[[], tuple[Any, str]]], None]
 @contextlib.contextmanager
 def local_task_hooks(around_task: AroundTask, on_attempt: Callable[[str], None]) -> Iterator[None]:
     """Call `around_task` for every task kfp.local runs, and `on_attempt(component)` for every
-    attempt that reaches an executor (a cache hit never does; a retry does again)."""
+    attempt that reaches an executor (a cache hit never does). Tasks run without their KFP retry
+    policy (`set_retry`, for Vertex AI's infrastructure failures): one attempt each."""
     check_version("kfp")
     from kfp.local import task_dispatcher
     from kfp.local.orchestrator import task_executor
@@ -65,9 +70,14 @@ def local_task_hooks(around_task: AroundTask, on_attempt: Callable[[str], None])
 
     def execute(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
         result: list[Any] = []
+        # kfp.local would re-run a failed task as its KFP retry policy says, whatever failed it; a
+        # local run has no infrastructure to fail, and steps retry transient errors themselves.
+        local_spec = type(task_spec)()
+        local_spec.CopyFrom(task_spec)
+        local_spec.ClearField("retry_policy")
 
         def run() -> tuple[Any, str]:
-            result.extend(original_task(task_name, task_spec, *args, **kwargs))
+            result.extend(original_task(task_name, local_spec, *args, **kwargs))
             return result[0], result[1].name
 
         around_task(task_spec.task_info.name or task_name, task_spec.component_ref.name, run)
@@ -102,6 +112,49 @@ def extra_docker_volumes(paths: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         handler.get_volumes_to_mount = original
+
+
+@contextlib.contextmanager
+def local_step_sessions(
+    started: Callable[[subprocess.Popen[str]], None], ended: Callable[[subprocess.Popen[str]], None]
+) -> Iterator[None]:
+    """Start every SubprocessRunner step in a session of its own (so in its own process group, with
+    whatever it starts), reporting its process to `started`, and to `ended` once it has exited.
+
+    The rest is kfp.local's `run_local_subprocess`: the step's output, stdout and stderr merged,
+    printed line by line, then a blank line; returns the exit code.
+    """
+    check_version("kfp")
+    from kfp.local import subprocess_task_handler
+
+    original = subprocess_task_handler.run_local_subprocess
+
+    def run(full_command: list[str], env_vars: dict[str, str] | None = None) -> int:
+        env = {**os.environ, **env_vars} if env_vars else None
+        with subprocess.Popen(
+            full_command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            env=env,
+            start_new_session=True,
+        ) as process:
+            started(process)
+            try:
+                if process.stdout:
+                    for line in iter(process.stdout.readline, ""):
+                        print(line, end="")
+                    print("\n")
+                return process.wait()
+            finally:
+                ended(process)
+
+    subprocess_task_handler.run_local_subprocess = run
+    try:
+        yield
+    finally:
+        subprocess_task_handler.run_local_subprocess = original
 
 
 def console_link(job: Any) -> str:

@@ -86,13 +86,23 @@ def test_a_feature_view_another_problem_wrote_fails_before_any_step(
     ("override", "message"),
     [
         # The quotes a shell user added reached ingest once, and failed there after 91 s of retries.
-        ('source_uri="sample://churn?rows=5"', '--set source_uri="sample://churn?rows=5": the value keeps its quotes'),
-        ("source_uri=/no/such/table.csv", "/no/such/table.csv: source file not found"),
-        ("target=no_such_column", "data.target 'no_such_column' is not a column"),
-        ("split_method=time", "churn: with --set split_method: data: split.method 'time' orders rows"),
+        (
+            'source_uri="sample://churn?rows=5"',
+            '--set source_uri="sample://churn?rows=5": the value keeps its quotes; pass it without them: '
+            "--set source_uri=sample://churn?rows=5",
+        ),
+        ("target='churned'", "--set target='churned': the value keeps its quotes"),
+        ("source_uri=/no/such.csv", "--set source_uri=/no/such.csv: /no/such.csv: source file not found"),
+        ("target=no_such", "--set target=no_such: sample://churn?rows=500&seed=7: data.target 'no_such' is not"),
+        ("split_method=time", "--set split_method=time: churn: data: split.method 'time' orders rows"),
+        ("train_fraction=0.9", "--set train_fraction=0.9: churn: data.split: train + valid + test must be 1, got 1.1"),
+        (
+            'numeric_features=["tenure_months", "age"]',
+            '--set numeric_features=["tenure_months", "age"]: churn: (top level): features [\'age\'] are not produced',
+        ),
     ],
 )
-def test_data_overrides_are_checked_before_any_step(
+def test_overrides_are_checked_before_any_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
 ) -> None:
     config = tmp_path / "churn.yaml"
@@ -101,5 +111,5 @@ def test_data_overrides_are_checked_before_any_step(
     argv = ["--env", str(_environment(tmp_path)), "run", "--config", str(config), "--set", override]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
-    assert _written(tmp_path) == []
+    assert message in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert _written(tmp_path) == [] and not (tmp_path / "metadata" / "logs").exists()  # no step ran

@@ -75,7 +75,7 @@ class MetadataStore:
                 run_name=task.name,
             )
             self.client.log_metric(child.info.run_id, "duration_seconds", float(task.duration_seconds))
-            self.client.set_terminated(child.info.run_id, "FAILED" if task.status == "FAILED" else "FINISHED")
+            self.client.set_terminated(child.info.run_id, _MLFLOW_STATUS.get(task.status, "FINISHED"))
         self.client.log_dict(run_id, record.to_dict(), "run_record.json")
         end_ms = start_ms + int(record.duration_seconds * 1000)
         self.client.set_terminated(run_id, _MLFLOW_STATUS.get(record.status, "FAILED"), end_time=end_ms)

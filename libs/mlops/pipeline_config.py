@@ -123,7 +123,12 @@ class RegistryConfig(_Section):
 class StepResources(_Section):
     cpu: str = "1"
     memory: str = "4G"
+    # Transient errors (network, 429, 5xx) the step retries itself; its own errors are never retried
+    # (mlops.retries). Both runners.
     retries: int = Field(default=0, ge=0, le=5)
+    # Vertex AI only: KFP re-runs the task after ANY failure (a preempted node, but also a bad input),
+    # 30 s, 60 s, ... apart. The local runner ignores it. For steps on preemptible machines.
+    infrastructure_retries: int = Field(default=0, ge=0, le=5)
 
 
 class PipelineConfig(_Section):

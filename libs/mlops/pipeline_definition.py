@@ -29,7 +29,9 @@ class Step:
     name: str  # the task's display name: what run records, `runs show` and lineage call it
     component: str  # the component (components/<component>) whose image runs it
     cacheable: bool = True  # False: its result depends on outside state, not only on its inputs
-    transient: bool = False  # talks to outside services and may fail transiently: gets the config's retries
+    # Talks to outside services and may fail transiently: retries those errors as the config's
+    # `resources.<step>.retries` says (mlops.retries).
+    transient: bool = False
 
 
 @dataclass(frozen=True)

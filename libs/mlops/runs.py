@@ -24,7 +24,7 @@ def now() -> str:
 @dataclass
 class TaskRecord:
     name: str  # the task's display name, as the pipeline declares its steps
-    status: str  # SUCCEEDED, FAILED, CACHED, SKIPPED
+    status: str  # SUCCEEDED, FAILED, CACHED, SKIPPED, CANCELLED (stopped while it ran)
     started_at: str = ""
     duration_seconds: float = 0.0
     attempts: int = 0
@@ -42,7 +42,7 @@ class RunRecord:
     pipeline: str
     runner: str
     environment: str
-    status: str = "RUNNING"
+    status: str = "RUNNING"  # then SUCCEEDED, FAILED or CANCELLED (local: Ctrl-C/SIGTERM); Vertex AI's states
     started_at: str = field(default_factory=now)
     duration_seconds: float = 0.0
     parameters: dict[str, Any] = field(default_factory=dict)

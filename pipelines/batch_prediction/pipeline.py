@@ -16,9 +16,10 @@ from kfp import dsl
 from batch_predict.component import build_component as batch_predict_component
 from batch_prediction.config import STEP, BatchPredictionConfig
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
+from mlops.retries import RETRIES_ENV
 
 # The prediction depends on which version is the registry's default at run time, not only on the
-# step's inputs: never cached. It reads outside services (registry, GCS): retried on failure.
+# step's inputs: never cached. It reads outside services (registry, GCS): retries their transient errors.
 STEPS = (Step(STEP, "batch_predict", cacheable=False, transient=True),)
 
 
@@ -75,8 +76,10 @@ def build_pipeline(
             task.set_env_variable(name, value)
         task.set_display_name(STEP).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
         task.set_caching_options(False)
-        if resources.retries:
-            task.set_retry(num_retries=resources.retries, backoff_duration="30s")
+        if resources.retries:  # transient errors only, retried by the step itself (mlops.retries)
+            task.set_env_variable(RETRIES_ENV, str(resources.retries))
+        if resources.infrastructure_retries:  # Vertex AI only: any failure, re-run by KFP
+            task.set_retry(num_retries=resources.infrastructure_retries, backoff_duration="30s")
 
     return batch_prediction
 

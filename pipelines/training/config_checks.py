@@ -1,15 +1,17 @@
 """Preflight checks of a training run's parameters against the components and the environment's stores.
 
 `preflight.py` checks the config against the data source; this module checks the run's final
-parameters (the config's values after any `--set` override): data overrides (source, target, key
-columns, split, CSV options) as the file's own values were, the hyperparameters against the
-names train accepts (through `train.api`, which imports no estimator library), and the feature
-view against what the feature store already holds under that name. Each fails before any step
-runs, so a run that would fail in train or features never writes a split.
+parameters (the config's values after any `--set` override): overrides of config keys (source,
+target, key columns, split, CSV options, features, model, champion, ...) as the file's values
+were, the hyperparameters against the names train accepts (through `train.api`, which imports no
+estimator library), and the feature view against what the feature store already holds under that
+name. Each fails before any step runs, so a run that would fail in train or features never writes
+a split.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,17 +25,36 @@ from mlops.problems import problems
 from train.api import HyperparameterError, check_hyperparameters
 from training.preflight import check_source
 
-# Run parameters that say what data the run reads, and the config key each comes from.
-DATA_PARAMETERS = {
+# Run parameters that are one config key each, and that key. The others are derived from several
+# keys (feature_spec, feature_transforms, feature_view: checked by check_feature_view), come from
+# the environment (store URIs) or are not the user's (model_labels gets the run id, git_commit).
+CONFIG_PARAMETERS = {
     "source_uri": ("data", "source"),
     "target": ("data", "target"),
     "problem_type": ("data", "problem_type"),
     "entity_column": ("data", "entity_column"),
     "timestamp_column": ("data", "timestamp_column"),
     "split_method": ("data", "split", "method"),
+    "train_fraction": ("data", "split", "train"),
+    "valid_fraction": ("data", "split", "valid"),
+    "test_fraction": ("data", "split", "test"),
+    "split_seed": ("data", "split", "seed"),
     "csv_options": ("data", "csv"),
     "drop_columns": ("data", "drop_columns"),
+    "schema_uri": ("validation", "schema_file"),
+    "max_violation_rate": ("validation", "max_violation_rate"),
+    "numeric_features": ("features", "numeric"),
+    "categorical_features": ("features", "categorical"),
+    "model_type": ("model", "type"),
+    "hyperparameters": ("model", "params"),
+    "model_seed": ("model", "seed"),
+    "champion_metric": ("champion", "metric"),
+    "champion_margin": ("champion", "margin"),
+    "model_name": ("registry", "model_name"),
+    "webhook_url": ("notify_webhook",),
 }
+# Those whose change means reading the source again (preflight.check_source).
+_READS_SOURCE = ("data", "features")
 
 
 def check_parameters(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
@@ -44,11 +65,13 @@ def check_parameters(config: PipelineConfig, parameters: Mapping[str, Any]) -> N
 
 
 def check_data_overrides(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:
-    """When `--set` changed what data the run reads, check the changed config as the file's was:
-    validated like the file (a time split still needs a timestamp column), then against the source."""
+    """When `--set` changed a parameter that is a config key, check the changed config as the file's
+    was: validated like the file (a time split still needs a timestamp column, split fractions add
+    up to 1), then, if it changed what data is read or how, against the source. The error starts
+    with the overrides, `--set NAME=VALUE`."""
     document = config.model_dump(mode="json", by_alias=True)
     changed = []
-    for parameter, path in DATA_PARAMETERS.items():
+    for parameter, path in CONFIG_PARAMETERS.items():
         node = document
         for key in path[:-1]:
             node = node[key]
@@ -57,15 +80,21 @@ def check_data_overrides(config: PipelineConfig, parameters: Mapping[str, Any]) 
             changed.append(parameter)
     if not changed:
         return  # the config's own values: preflight.check_source checked them already
+    given = "--set " + ", ".join(f"{name}={_shown(parameters[name])}" for name in changed)
     try:
         overridden = PipelineConfig.model_validate(document)
     except ValidationError as error:
-        found = "; ".join(problems(error))
-        raise PreflightError(f"{config.name}: with --set {', '.join(changed)}: {found}") from None
-    source = str(parameters.get("source_uri", ""))
-    if len(source) > 1 and source[0] == source[-1] and source[0] in "\"'":
-        raise PreflightError(f"--set source_uri={source}: the value keeps its quotes; pass it without them")
-    check_source(overridden)
+        raise PreflightError(f"{given}: {config.name}: {'; '.join(problems(error))}") from None
+    if any(CONFIG_PARAMETERS[name][0] in _READS_SOURCE for name in changed):
+        try:
+            check_source(overridden)
+        except PreflightError as error:
+            raise PreflightError(f"{given}: {error}") from None
+
+
+def _shown(value: Any) -> str:
+    """A parameter's value as it is typed after `--set NAME=`: strings as they are, the rest as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def check_model(config: PipelineConfig, parameters: Mapping[str, Any]) -> None:

@@ -44,17 +44,22 @@ def batch_predict(
     from mlops import storage
     from mlops.csv_files import CsvOptions
     from mlops.logs import configure_step_logging
+    from mlops.retries import retry_transient
 
     configure_step_logging("batch_predict")
-    found = run_batch_predict(
-        source_uri,
-        registry_uri,
-        model_name,
-        destination,
-        version=version,
-        key_columns=[str(name) for name in key_columns],
-        chunk_rows=int(chunk_rows),  # KFP may hand numbers over as floats
-        csv=CsvOptions.from_mapping(csv_options),
+    # Source, registry and destination may be remote: their transient errors are tried again.
+    found = retry_transient(
+        lambda: run_batch_predict(
+            source_uri,
+            registry_uri,
+            model_name,
+            destination,
+            version=version,
+            key_columns=[str(name) for name in key_columns],
+            chunk_rows=int(chunk_rows),  # KFP may hand numbers over as floats
+            csv=CsvOptions.from_mapping(csv_options),
+        ),
+        what=f"batch_predict {source_uri}",
     )
     result.metadata.update(asdict(found))
     storage.write_text(result.path, json.dumps(asdict(found), indent=2))

@@ -39,17 +39,22 @@ def features(
     from features.core import build_features
     from mlops.feature_store import open_store
     from mlops.logs import configure_step_logging
+    from mlops.retries import retry_transient
 
     configure_step_logging("features")
     inputs = {"train": train_data, "valid": valid_data, "test": test_data}
     outputs = {"train": train_features, "valid": valid_features, "test": test_features}
-    result = build_features(
-        {split: artifact.path for split, artifact in inputs.items()},
-        feature_spec,
-        open_store(store_uri),
-        view_name,
-        [label_column],
-        {split: artifact.path for split, artifact in outputs.items()},
+    # The feature store may be remote (BigQuery, Vertex AI): its transient errors are tried again.
+    result = retry_transient(
+        lambda: build_features(
+            {split: artifact.path for split, artifact in inputs.items()},
+            feature_spec,
+            open_store(store_uri),
+            view_name,
+            [label_column],
+            {split: artifact.path for split, artifact in outputs.items()},
+        ),
+        what=f"features {view_name}",
     )
     for split, artifact in outputs.items():
         artifact.metadata.update(

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 
 from mlops.google_api import credentials_for
+from mlops.retries import transient_cause
 
 # Project ids may contain dashes (and a `domain:` prefix); dataset and table ids are letters, digits
 # and underscores (tables may also have dashes).
@@ -80,6 +81,7 @@ def read_bigquery(uri: str, *, endpoint: str | None = None, credentials: Any = N
     try:
         return client.query(render_read_sql(table)).result().to_arrow(create_bqstorage_client=False)
     except exceptions.GoogleAPICallError as error:
-        raise BigQuerySourceError(f"{uri}: BigQuery could not read {table.table_id}: {error.message}") from None
+        message = f"{uri}: BigQuery could not read {table.table_id}: {error.message}"
+        raise BigQuerySourceError(message) from transient_cause(error)
     finally:
         client.close()

@@ -49,6 +49,7 @@ def ingest(
     from ingest.core import IngestError, SplitSpec, ingest_to_parquet
     from mlops.csv_files import CsvError, CsvOptions
     from mlops.logs import configure_step_logging
+    from mlops.retries import retry_transient
 
     configure_step_logging("ingest")
     spec = SplitSpec(
@@ -66,7 +67,11 @@ def ingest(
     except CsvError as error:
         raise IngestError(str(error)) from None
     paths = {split: artifact.path for split, artifact in artifacts.items()}
-    result = ingest_to_parquet(source_uri, paths, spec, csv=csv, drop_columns=drop_columns, derive_keys=True)
+    # A network error or a 429/5xx reading the source is tried again here; a bad source fails at once.
+    result = retry_transient(
+        lambda: ingest_to_parquet(source_uri, paths, spec, csv=csv, drop_columns=drop_columns, derive_keys=True),
+        what=f"ingest {source_uri}",
+    )
     for split, artifact in artifacts.items():
         metadata = {"rows": result.rows[split], "format": "parquet", "source": source_uri}
         artifact.metadata.update({**metadata, "skipped_rows": result.skipped_rows})

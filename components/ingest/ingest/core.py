@@ -19,6 +19,7 @@ import duckdb
 from ingest.sources import SourceError, open_source
 from mlops import storage
 from mlops.csv_files import CsvError, CsvOptions
+from mlops.retries import transient_cause
 from mlops.row_keys import ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 from mlops.sql import quote_identifier, quote_literal
 
@@ -142,7 +143,7 @@ def ingest_to_parquet(
             )
             rows = _publish(connection, staging, outputs, columns)
     except duckdb.Error as error:
-        raise IngestError(f"{source_uri}: {str(error).splitlines()[0]}") from None
+        raise IngestError(f"{source_uri}: {str(error).splitlines()[0]}") from transient_cause(error)
     finally:
         connection.close()
     return IngestResult(rows=rows, columns=columns, outputs=dict(outputs), skipped_rows=skipped)
@@ -168,9 +169,10 @@ def _source_view(
         )
         connection.execute(f"CREATE OR REPLACE TEMP VIEW source_rows AS SELECT * FROM {source.relation}")
     except (SourceError, CsvError) as error:
-        raise IngestError(str(error)) from None
+        raise IngestError(str(error)) from transient_cause(error)
     except duckdb.Error as error:
-        raise IngestError(f"{source_uri}: cannot read source: {str(error).splitlines()[0]}") from None
+        message = f"{source_uri}: cannot read source: {str(error).splitlines()[0]}"
+        raise IngestError(message) from transient_cause(error)
     # A CSV file was counted while it was checked for bad rows: no second scan.
     count = source.rows
     if count is None:

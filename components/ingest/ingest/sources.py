@@ -18,6 +18,7 @@ import duckdb
 from ingest.bigquery import BigQuerySourceError, read_bigquery
 from mlops import file_tables
 from mlops.csv_files import CsvError, CsvOptions, check_csv, unnamed_columns
+from mlops.retries import transient_cause
 from mlops.sample_data import SampleSpec, generate
 from mlops.sql import quote_identifier
 
@@ -79,7 +80,7 @@ def _open(
         try:
             connection.register("bigquery_rows", read_bigquery(uri, endpoint=bigquery_endpoint))
         except BigQuerySourceError as error:
-            raise SourceError(str(error)) from None
+            raise SourceError(str(error)) from transient_cause(error)
         return Source("bigquery_rows")
     options = csv or CsvOptions()
     relation = file_relation(connection, uri, options)

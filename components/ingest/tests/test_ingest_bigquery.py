@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.bigquery import BigQuerySourceError, parse_bigquery_uri, render_read_sql
-from ingest.core import SPLITS, IngestError, SplitSpec, ingest_to_parquet
+from ingest.core import SPLITS, IngestError, IngestResult, SplitSpec, ingest_to_parquet
+from mlops.retries import retry_transient
 from mlops.sample_data import SampleSpec, generate
 from mlops.testing.fake_feature_store import FakeFeatureStoreApi
 
@@ -49,6 +50,33 @@ def test_limit_reads_only_that_many_rows(bigquery: FakeFeatureStoreApi, tmp_path
         "bq://acme-ml.sales.churn?limit=40", outputs_in(tmp_path), bigquery_endpoint=bigquery.endpoint
     )
     assert result.total_rows == 40
+
+
+def test_a_bigquery_outage_is_retried_then_the_table_is_read(bigquery: FakeFeatureStoreApi, tmp_path: Path) -> None:
+    # The query job's first request times out at the gateway; the client library retries 429, 500,
+    # 502 and 503 on its own, but not a 504.
+    bigquery.outages = [504]
+    slept: list[float] = []
+
+    def read() -> IngestResult:
+        return ingest_to_parquet("bq://acme-ml.sales.churn", outputs_in(tmp_path), bigquery_endpoint=bigquery.endpoint)
+
+    # What the ingest step does around its core call (ingest.component), with the config's retries.
+    result = retry_transient(read, what="ingest", retries=2, sleep=slept.append)
+    assert result.total_rows == 500 and slept == [2.0]
+    assert len(bigquery.requests_to("POST", "/bigquery/v2/projects/acme-ml/jobs")) == 2
+
+
+def test_a_missing_table_is_not_retried(bigquery: FakeFeatureStoreApi, tmp_path: Path) -> None:
+    slept: list[float] = []
+
+    def read() -> IngestResult:
+        return ingest_to_parquet("bq://acme-ml.sales.nope", outputs_in(tmp_path), bigquery_endpoint=bigquery.endpoint)
+
+    with pytest.raises(IngestError, match="BigQuery could not read acme-ml.sales.nope") as raised:
+        retry_transient(read, what="ingest", retries=2, sleep=slept.append)
+    assert slept == [] and len(bigquery.requests_to("POST", "/bigquery/v2/projects/acme-ml/jobs")) == 1
+    assert raised.value.__cause__ is None  # one line, no chained Google error
 
 
 def test_a_missing_table_is_named(bigquery: FakeFeatureStoreApi, tmp_path: Path) -> None:

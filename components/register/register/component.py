@@ -79,19 +79,24 @@ def register(
         The new version ("1", "2", ...), or "" if nothing was registered.
     """
     from mlops.logs import configure_step_logging
+    from mlops.retries import retry_transient
     from register.steps import run_register
 
     configure_step_logging("register")
-    record = run_register(
-        model.path,
-        model.uri,
-        evaluation.path,
-        decision.path,
-        registry_uri,
-        model_name,
-        labels,
-        serving_image,
-        serving_check.path if serving_check is not None else None,
+    # The registry may be remote (Vertex AI Model Registry): its transient errors are tried again.
+    record = retry_transient(
+        lambda: run_register(
+            model.path,
+            model.uri,
+            evaluation.path,
+            decision.path,
+            registry_uri,
+            model_name,
+            labels,
+            serving_image,
+            serving_check.path if serving_check is not None else None,
+        ),
+        what=f"register {model_name}",
     )
     record.write(registered.path)
     fields = record.to_json()

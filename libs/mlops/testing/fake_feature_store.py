@@ -64,7 +64,7 @@ class ApiError(Exception):
         self.code = code
 
     def body(self) -> dict[str, Any]:
-        status = {404: "NOT_FOUND", 409: "ALREADY_EXISTS"}.get(self.code, "INVALID_ARGUMENT")
+        status = {404: "NOT_FOUND", 409: "ALREADY_EXISTS", 504: "DEADLINE_EXCEEDED"}.get(self.code, "INVALID_ARGUMENT")
         return {"error": {"code": self.code, "message": str(self), "status": status}}
 
 
@@ -95,6 +95,8 @@ class FakeFeatureStoreApi:
         self.online: dict[str, dict[str, dict[str, Any]]] = {}  # feature view -> entity id -> row
         self.jobs: dict[str, dict[str, Any]] = {}
         self._results: dict[str, Result] = {}
+        # HTTP codes (e.g. [504]) the next requests are answered with, one each: an outage to retry.
+        self.outages: list[int] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 
@@ -120,6 +122,8 @@ class FakeFeatureStoreApi:
         return self.db.execute(f'SELECT * FROM "{dataset}"."{table}"').fetchall()
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any, raw: bytes) -> Any:
+        if self.outages:
+            raise ApiError(self.outages.pop(0), "fake outage: try again later")
         for route_method, pattern, action in _ROUTES:
             if method == route_method and (match := re.fullmatch(pattern, path)):
                 with self._lock:

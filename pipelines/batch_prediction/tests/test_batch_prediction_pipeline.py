@@ -13,6 +13,7 @@ from mlops.config import ConfigError, validate_model
 from mlops.model_bundle import predict, save_bundle
 from mlops.pipeline_definition import PreflightError, Stores
 from mlops.registry import open_registry
+from mlops.retries import RETRIES_ENV
 from mlops.testing.bundles import fit_bundle, write_splits
 
 CONFIG = Path(__file__).resolve().parents[3] / "config" / "pipelines" / "churn-batch.yaml"
@@ -35,7 +36,9 @@ def test_the_shipped_config_compiles_with_its_image_resources_and_retries(tmp_pa
     assert executor["container"]["image"] == images["batch_predict"]
     assert executor["container"]["resources"]["resourceMemoryLimit"] == "4G"
     task = spec["root"]["dag"]["tasks"]["batch-predict"]
-    assert task["retryPolicy"]["maxRetryCount"] == 1 and task["cachingOptions"] == {}
+    # `retries: 1`: the step retries transient errors itself; no KFP task retry of every failure.
+    assert {"name": RETRIES_ENV, "value": "1"} in executor["container"]["env"]
+    assert "retryPolicy" not in task and task["cachingOptions"] == {}
     assert set(spec["root"]["inputDefinitions"]["parameters"]) == set(pipeline_parameters(shipped(), STORES))
 
 

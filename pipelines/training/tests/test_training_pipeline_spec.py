@@ -6,8 +6,9 @@ import yaml
 from kfp import components
 
 from mlops.logs import step_logging_env
-from mlops.pipeline_config import load_pipeline_config
+from mlops.pipeline_config import StepResources, load_pipeline_config
 from mlops.pipeline_definition import Stores
+from mlops.retries import RETRIES_ENV
 from training.pipeline import DEFINITION, pipeline_parameters
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "config" / "pipelines"
@@ -34,9 +35,21 @@ def test_config_resources_and_retries_reach_the_spec(tmp_path: Path) -> None:
     executors = spec["deploymentSpec"]["executors"]
     train = next(e for name, e in executors.items() if "train" in name)["container"]["resources"]
     assert train["resourceCpuLimit"] == "4" and train["resourceMemoryLimit"] == "16G"
+    # `retries: 2` is for the step's own retries of transient errors (mlops.retries): no KFP task
+    # retry, which would re-run a bad input as well.
+    assert {"name": RETRIES_ENV, "value": "2"} in executors["exec-ingest"]["container"]["env"]
+    assert RETRIES_ENV not in str(executors["exec-train"]["container"].get("env"))
     dag_tasks = spec["components"]["comp-exit-handler-1"]["dag"]["tasks"]
-    assert dag_tasks["ingest"]["retryPolicy"]["maxRetryCount"] == 2
-    assert "retryPolicy" not in dag_tasks["train"]
+    assert "retryPolicy" not in dag_tasks["ingest"] and "retryPolicy" not in dag_tasks["train"]
+
+
+def test_infrastructure_retries_become_kfp_task_retries(tmp_path: Path) -> None:
+    config = load_pipeline_config(CONFIG_DIR / "churn.yaml")
+    config.resources["train"] = StepResources(cpu="4", memory="16G", infrastructure_retries=1)
+    spec_path = DEFINITION.compile(config, tmp_path / "training.yaml", DEFINITION.unbuilt_images())
+    dag_tasks = yaml.safe_load(spec_path.read_text())["components"]["comp-exit-handler-1"]["dag"]["tasks"]
+    assert dag_tasks["train"]["retryPolicy"]["maxRetryCount"] == 1
+    assert dag_tasks["train"]["retryPolicy"]["backoffDuration"] == "30s"
 
 
 def test_regression_config_compiles_too(tmp_path: Path) -> None:
@@ -86,6 +99,7 @@ def test_every_task_gets_the_step_environment(tmp_path: Path) -> None:
     assert len(executors) == len(DEFINITION.steps)
     for executor in executors.values():
         env = {item["name"]: item["value"] for item in executor["container"].get("env", [])}
+        env.pop(RETRIES_ENV, None)  # the steps given retries have it too (test above)
         assert env == step_env
 
 
