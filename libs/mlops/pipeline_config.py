@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from mlops.alerts.secrets import check_reference
 from mlops.config import _Section, read_yaml_mapping, validate_model
 from mlops.features import FeatureError, FeatureSpec, load_spec
 from mlops.metrics import METRICS_BY_PROBLEM, ModelType, ProblemType
@@ -142,8 +143,15 @@ class PipelineConfig(_Section):
     champion: ChampionConfig
     registry: RegistryConfig
     resources: dict[str, StepResources] = Field(default_factory=dict)
+    # Where the run-end webhook's URL is read at run time (env:NAME or secretmanager:...), never the
+    # URL: a parameter is visible in the console and the compiled spec (mlops.alerts.secrets).
     notify_webhook: str = ""
     schedule: ScheduleConfig | None = None  # `mlops schedule create` (mlops.schedule_config)
+
+    @field_validator("notify_webhook")
+    @classmethod
+    def _webhook_is_a_reference(cls, value: str) -> str:
+        return check_reference(value)
 
     @model_validator(mode="after")
     def _metric_fits_problem(self) -> PipelineConfig:

@@ -51,7 +51,7 @@ CONFIG_PARAMETERS = {
     "champion_metric": ("champion", "metric"),
     "champion_margin": ("champion", "margin"),
     "model_name": ("registry", "model_name"),
-    "webhook_url": ("notify_webhook",),
+    "webhook_secret": ("notify_webhook",),
 }
 # Those whose change means reading the source again (preflight.check_source).
 _READS_SOURCE = ("data", "features")

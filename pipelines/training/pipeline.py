@@ -88,7 +88,7 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
         "registry_uri": stores.registry_uri,
         "model_name": config.registry.model_name,
         "model_labels": config.registry.labels,
-        "webhook_url": config.notify_webhook,
+        "webhook_secret": config.notify_webhook,
         "git_commit": "",
     }
 
@@ -157,10 +157,10 @@ def build_pipeline(
         registry_uri: str,
         model_name: str,
         model_labels: dict,
-        webhook_url: str,
+        webhook_secret: str,
         git_commit: str,
     ) -> None:
-        exit_task = notify_op(pipeline_name=run_name(config), webhook_url=webhook_url)
+        exit_task = notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret)
         # The exit task is not `configure`d (no resources or retries from the config), but its
         # caching follows its declared Step like every other task's.
         with_env(exit_task).set_display_name("notify")

@@ -5,13 +5,14 @@ from kfp import dsl
 LOCAL_IMAGE = "vertex-mlops/notify:latest"
 
 
-def notify(pipeline_name: str, status: dsl.PipelineTaskFinalStatus, webhook_url: str = "") -> str:
-    """Log how the run ended and optionally POST it to a webhook.
+def notify(pipeline_name: str, status: dsl.PipelineTaskFinalStatus, webhook_secret: str = "") -> str:
+    """Log how the run ended and optionally POST it to a webhook (mlops.alerts).
 
     Args:
         pipeline_name: the pipeline's name, for the message.
         status: filled in by KFP with the run's final state and error.
-        webhook_url: optional http(s) URL that receives a JSON message.
+        webhook_secret: where the webhook URL is read at run time: env:NAME or
+            secretmanager:projects/P/secrets/S (the URL is a secret, never a parameter); "" for none.
 
     Returns:
         The run's final state (SUCCEEDED, FAILED, ...).
@@ -28,7 +29,7 @@ def notify(pipeline_name: str, status: dsl.PipelineTaskFinalStatus, webhook_url:
             "error_message": status.error_message,
         },
     )
-    send(outcome, webhook_url)
+    send(outcome, webhook_secret)
     return outcome.state
 
 

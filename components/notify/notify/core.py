@@ -1,19 +1,17 @@
-"""Build and send the end-of-run notification: a structured log line and an optional webhook POST."""
+"""Build and send the end-of-run notification through mlops.alerts: a structured log line, and a
+Slack-compatible webhook when a secret reference names one (never the URL itself: docs/monitoring.md)."""
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from mlops.alerts.notifier import Alert, Channel, ChannelError, LogChannel, Notifier, WebhookChannel
+from mlops.alerts.secrets import SecretError, read_secret
+
 log = logging.getLogger("notify")
-
-
-class NotifyError(Exception):
-    """The webhook URL is invalid. Delivery failures are logged, never raised: see send()."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,15 @@ class RunOutcome:
         text = f"pipeline {self.pipeline} run {self.run_id}: {self.state}"
         return f"{text}: {self.error_message}" if self.error_message else text
 
+    def alert(self) -> Alert:
+        """The run's end as an alert; its key is the run, so a re-sent exit handler is one message."""
+        return Alert(
+            key=f"run-ended:{self.run_id}",
+            severity="error" if self.failed else "info",
+            title=self.summary(),
+            fields={"pipeline": self.pipeline, "run_id": self.run_id, "state": self.state},
+        )
+
 
 def outcome_from_status(pipeline: str, status: dict[str, Any]) -> RunOutcome:
     """Map KFP's PipelineTaskFinalStatus fields to a RunOutcome."""
@@ -43,23 +50,25 @@ def outcome_from_status(pipeline: str, status: dict[str, Any]) -> RunOutcome:
     )
 
 
-def send(outcome: RunOutcome, webhook_url: str = "", timeout_seconds: float = 10.0) -> bool:
-    """Log the outcome; POST it as JSON to `webhook_url` if one is given. Returns True if delivered.
+def send(
+    outcome: RunOutcome,
+    webhook_secret: str = "",
+    timeout_seconds: float = 10.0,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Log the outcome, and POST it to the webhook `webhook_secret` names (env:NAME or
+    secretmanager:...; `environ`: where env: references are read, default this process's
+    environment). Returns each channel's result ("sent", "failed: ...").
 
-    A notification must never turn a successful run into a failed one, so delivery problems are
-    logged as errors and reported through the return value instead of raised.
+    A notification must never turn a successful run into a failed one: an unreadable secret or an
+    undeliverable webhook is logged as an error, never raised.
     """
-    level = logging.ERROR if outcome.failed else logging.INFO
-    log.log(level, outcome.summary(), extra={"fields": {"notification": asdict(outcome)}})
-    if not webhook_url:
-        return False
-    if not webhook_url.startswith(("http://", "https://")):
-        raise NotifyError(f"webhook URL must start with http:// or https://, got {webhook_url!r}")
-    body = json.dumps({"text": outcome.summary(), **asdict(outcome)}).encode()
-    request = urllib.request.Request(webhook_url, body, {"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds) as response:
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        log.error("could not deliver the notification to %s: %s", webhook_url, error)
-        return False
+    channels: list[Channel] = [LogChannel()]
+    results: dict[str, str] = {}
+    if webhook_secret:
+        try:
+            channels.append(WebhookChannel(read_secret(webhook_secret, environ=environ), timeout_seconds))
+        except (SecretError, ChannelError) as error:
+            log.error("no webhook notification: %s", error)
+            results["webhook"] = f"failed: {error}"
+    return {**Notifier(channels).notify(outcome.alert()), **results}

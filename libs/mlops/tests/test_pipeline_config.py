@@ -56,6 +56,10 @@ def test_shipped_configs_are_valid_and_differently_shaped() -> None:
             {"data.drop_columns": ["monthly_charges"]},
             r"features\.transforms 'monthly_charges' reads \['monthly_charges'\], which data\.drop_columns drops",
         ),
+        (
+            {"notify_webhook": "https://hooks.slack.com/services/T/B/X"},
+            r"notify_webhook: .*a URL \(a webhook URL is a secret.*\) is not a secret reference; use env:NAME",
+        ),
     ],
 )
 def test_broken_configs_name_file_key_and_problem(tmp_path: Path, change: dict, message: str) -> None:
