@@ -87,7 +87,7 @@ def measure_script(workdir: Path, data: str) -> dict:
     timed("train", lambda: train(
         feats["train"], feats["valid"], model, params["target"], params["problem_type"], params["numeric_features"],
         params["categorical_features"], params["model_type"], params["hyperparameters"], params["model_seed"],
-        params["feature_transforms"], params["source_uri"]))  # fmt: skip
+        params["feature_transforms"], params["source_uri"], raw_train_data=splits["train"]))  # fmt: skip
     evaluation = artifact(Artifact, "evaluation")
     timed("evaluate", lambda: evaluate(
         model, feats["test"], artifact(Metrics, "metrics"), artifact(ClassificationMetrics, "cm"),

@@ -65,22 +65,39 @@ def compile_features(info: BundleInfo) -> FeaturePlan:
 
     Raises mlops.features.FeatureError if the declared transforms are invalid.
     """
-    transforms = _transforms(info)
-    made = {transform.name: transform for transform in transforms}
-    inputs: dict[str, Kind] = {}
-    for feature in info.features:
-        transform = made.get(feature)
-        if transform is None:  # no transform makes it: the raw column is the feature
-            _add(inputs, feature, "number" if feature in info.numeric_features else "category")
-            continue
-        for column in transform.inputs():
-            _add(inputs, column, _input_kind(transform, feature in info.numeric_features))
+    transforms = _transforms(info.transforms)
+    inputs = _inputs(info.numeric_features, info.categorical_features, transforms)
     steps = tuple((t.name, _step(t)) for t in transforms if t.name in info.features)
     return FeaturePlan(inputs, steps)
 
 
-def _transforms(info: BundleInfo) -> list[Transform]:
-    spec = transforms_spec(info.transforms)
+def raw_inputs(
+    numeric_features: list[str], categorical_features: list[str], transforms: list[dict[str, Any]]
+) -> dict[str, Kind]:
+    """The raw columns a model with these features and declared transforms reads, with their kinds,
+    in the order list instances use: what the server accepts and its request log records.
+
+    Raises mlops.features.FeatureError if the transforms are invalid, ValueError if a column is read
+    both as a timestamp and as a number or category.
+    """
+    return _inputs(numeric_features, categorical_features, _transforms(transforms))
+
+
+def _inputs(numeric: list[str], categorical: list[str], transforms: list[Transform]) -> dict[str, Kind]:
+    made = {transform.name: transform for transform in transforms}
+    inputs: dict[str, Kind] = {}
+    for feature in [*numeric, *categorical]:
+        transform = made.get(feature)
+        if transform is None:  # no transform makes it: the raw column is the feature
+            _add(inputs, feature, "number" if feature in numeric else "category")
+            continue
+        for column in transform.inputs():
+            _add(inputs, column, _input_kind(transform, feature in numeric))
+    return inputs
+
+
+def _transforms(transforms: list[dict[str, Any]]) -> list[Transform]:
+    spec = transforms_spec(transforms)
     return list(spec.transforms) if spec is not None else []
 
 

@@ -16,6 +16,8 @@ from mlops.alerts.secrets import check_reference
 from mlops.config import _Section, read_yaml_mapping, validate_model
 from mlops.features import FeatureError, FeatureSpec, load_spec
 from mlops.metrics import METRICS_BY_PROBLEM, ModelType, ProblemType
+from mlops.monitoring.config import MonitoringConfig
+from mlops.monitoring.features import monitored_features
 from mlops.row_keys import DERIVED_COLUMNS, ROW_KEY_COLUMN, SNAPSHOT_TIME_COLUMN
 from mlops.schedule_config import ScheduleConfig
 
@@ -147,6 +149,7 @@ class PipelineConfig(_Section):
     # URL: a parameter is visible in the console and the compiled spec (mlops.alerts.secrets).
     notify_webhook: str = ""
     schedule: ScheduleConfig | None = None  # `mlops schedule create` (mlops.schedule_config)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)  # docs/monitoring.md
 
     @field_validator("notify_webhook")
     @classmethod
@@ -172,6 +175,10 @@ class PipelineConfig(_Section):
                 raise ValueError(
                     f"features.transforms {transform.name!r} reads {dropped}, which data.drop_columns drops"
                 )
+        # Monitoring scores the raw inputs the server logs, so thresholds name those columns.
+        numeric, categorical = self.monitored_features()
+        where = "this model (monitored: its raw inputs, as serving logs them)"
+        self.monitoring.check_features([*numeric, *categorical], where=where)
         return self
 
     def feature_spec(self) -> FeatureSpec:
@@ -187,6 +194,10 @@ class PipelineConfig(_Section):
             )
         except FeatureError as error:
             raise ValueError(str(error)) from None
+
+    def monitored_features(self) -> tuple[list[str], list[str]]:
+        """(numeric, categorical) columns the baseline and the request log share (mlops.monitoring.features)."""
+        return monitored_features(self.features.numeric, self.features.categorical, self.features.transforms)
 
     def feature_view(self) -> str:
         """`features.view_name`, or by default the problem's name as a view name (`-` becomes `_`)."""

@@ -83,6 +83,8 @@ def pipeline_parameters(config: PipelineConfig, stores: Stores) -> dict[str, Any
         "model_type": config.model.type,
         "hyperparameters": config.model.params,
         "model_seed": config.model.seed,
+        "baseline_numeric_bins": config.monitoring.numeric_bins,
+        "baseline_top_categories": config.monitoring.top_categories,
         "champion_metric": config.champion.metric,
         "champion_margin": config.champion.margin,
         "registry_uri": stores.registry_uri,
@@ -152,6 +154,8 @@ def build_pipeline(
         model_type: str,
         hyperparameters: dict,
         model_seed: int,
+        baseline_numeric_bins: int,
+        baseline_top_categories: int,
         champion_metric: str,
         champion_margin: float,
         registry_uri: str,
@@ -222,6 +226,10 @@ def build_pipeline(
                     data_source=source_uri,
                     git_commit=git_commit,
                     image=images["train"],
+                    # The monitoring baseline is of the raw inputs serving logs: ingest's split.
+                    raw_train_data=splits["train_data"],
+                    numeric_bins=baseline_numeric_bins,
+                    top_categories=baseline_top_categories,
                 ),
                 "train",
             )

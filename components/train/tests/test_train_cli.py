@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from mlops.model_bundle import load_bundle
+from mlops.monitoring.baseline import load_baseline
 from train.cli import main, parse_params
 
 pytest_plugins = ["train_fixtures"]  # fixtures: see train_fixtures.py
@@ -19,6 +20,7 @@ def test_cli_trains_and_prints_a_summary(
     argv += ["--problem-type", "classification", "--numeric", "tenure_months,monthly_charges,support_calls"]
     argv += ["--categorical", "contract_type, region", "--model-type", "random_forest", "--log-format", "text"]
     argv += ["--param", "n_estimators=25", "--param", "max_features=sqrt", "--git-commit", "abc123"]
+    argv += ["--baseline-from", churn["train"], "--numeric-bins", "5"]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["rows"] == {"train": 1500, "valid": 400} and summary["validation_metrics"]["auc"] > 0.6
@@ -26,6 +28,9 @@ def test_cli_trains_and_prints_a_summary(
     assert bundle.info.categorical_features == ["contract_type", "region"]
     assert bundle.info.hyperparameters["n_estimators"] == 25 and bundle.info.hyperparameters["max_features"] == "sqrt"
     assert bundle.info.code["git_commit"] == "abc123"
+    baseline = load_baseline(str(tmp_path / "model"))
+    assert list(baseline.features) == ["tenure_months", "monthly_charges", "support_calls", "contract_type", "region"]
+    assert baseline.numeric_bins == 5 and baseline.top_categories == 50 and baseline.rows == 1500
 
 
 def test_cli_reports_bad_input_without_a_traceback(

@@ -9,6 +9,7 @@ import pytest
 from kfp.dsl import Dataset, Model
 
 from mlops.model_bundle import load_bundle
+from mlops.monitoring.baseline import load_baseline
 from train.component import build_component, train
 from train.core import TrainError
 
@@ -29,7 +30,7 @@ def test_wrapper_saves_the_bundle_and_sets_metadata(
         model,
         **problems["churn"],
         hyperparameters={"n_estimators": 30.0, "learning_rate": 0.1},  # as KFP passes them: floats
-        transforms=[{"name": "tenure_years", "expression": "tenure_months / 12"}],
+        transforms=[{"op": "passthrough", "name": "region", "column": "region"}],
         git_commit="deadbeef",
         image="localhost:5000/vertex-mlops/train:abc",
     )
@@ -37,10 +38,16 @@ def test_wrapper_saves_the_bundle_and_sets_metadata(
     assert auc == pytest.approx(bundle.info.validation_metrics["auc"]) and 0.6 < auc < 1
     assert bundle.info.hyperparameters["n_estimators"] == 30
     assert bundle.info.data_snapshot["source"] == "sample://churn", "taken from the dataset's metadata"
-    assert bundle.info.transforms == [{"name": "tenure_years", "expression": "tenure_months / 12"}]
+    assert bundle.info.transforms == [{"op": "passthrough", "name": "region", "column": "region"}]
     assert model.metadata["framework"] == "scikit-learn" and model.metadata["problem_type"] == "classification"
     assert model.metadata["validation_metrics"]["auc"] == auc
     assert json.loads((Path(model.path) / "bundle.json").read_text())["code"]["git_commit"] == "deadbeef"
+    # No raw split given: the baseline comes from train_data, which holds the raw columns here.
+    baseline = load_baseline(model.path)
+    churn = problems["churn"]
+    assert list(baseline.features) == [*churn["numeric_features"], *churn["categorical_features"]]
+    assert baseline.rows == 1500 and (baseline.numeric_bins, baseline.top_categories) == (10, 50)
+    assert model.metadata["baseline_features"] == list(baseline.features)
 
 
 def test_wrapper_returns_rmse_for_regression(

@@ -48,6 +48,9 @@ def test_train_pipeline_runs_and_caches(
     bundle = json.loads(next(root.rglob("bundle.json")).read_text())
     assert bundle["hyperparameters"]["num_leaves"] == 15 and isinstance(bundle["hyperparameters"]["num_leaves"], int)
     assert bundle["code"]["git_commit"] == "abc123" and bundle["validation_metrics"]["auc"] == first.output
+    # raw_train_data is optional: without it the baseline is train_data's (the raw columns here).
+    baseline = json.loads(next(root.rglob("baseline.json")).read_text())
+    assert list(baseline["features"]) == [*churn["numeric_features"], *churn["categorical_features"]]
 
     second = pipeline(train_uri=paths["train"], valid_uri=paths["valid"])
     assert second.output == first.output

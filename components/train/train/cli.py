@@ -17,6 +17,7 @@ from mlops.cli_args import parse_assignments
 from mlops.logs import configure_logging
 from mlops.metrics import MODEL_TYPES, PROBLEM_TYPES
 
+from .baseline import DEFAULT_NUMERIC_BINS, DEFAULT_TOP_CATEGORIES, model_baseline
 from .core import TrainError, TrainSpec, save_model, train_model
 
 log = logging.getLogger("train")
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-source", default="", help="URI of the source table, for the model card")
     parser.add_argument("--git-commit", default="")
     parser.add_argument("--image", default="")
+    parser.add_argument(
+        "--baseline-from", default="", metavar="RAW_TRAIN", help="raw train split: also write baseline.json from it"
+    )
+    parser.add_argument("--numeric-bins", type=int, default=DEFAULT_NUMERIC_BINS, help="baseline quantile bins")
+    parser.add_argument("--top-categories", type=int, default=DEFAULT_TOP_CATEGORIES, help="baseline categories")
     parser.add_argument("--log-format", choices=("json", "text"), default="json")
     return parser
 
@@ -78,11 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         bundle = train_model(
             args.train, args.valid, spec, data_source=args.data_source, git_commit=args.git_commit, image=args.image
         )
+        baseline = None
+        if args.baseline_from:
+            bins = {"numeric_bins": args.numeric_bins, "top_categories": args.top_categories}
+            baseline = model_baseline(bundle.info, args.baseline_from, **bins)
     except TrainError as error:
         log.error("train failed: %s", error)
         print(f"train: error: {error}", file=sys.stderr)
         return 2
-    save_model(bundle, args.output_dir)
+    save_model(bundle, args.output_dir, baseline)
     seconds = time.perf_counter() - started
     summary = {
         "model_dir": args.output_dir,

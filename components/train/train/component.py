@@ -4,6 +4,8 @@ The function runs in the component's image, which contains `train`, `mlops` and 
 `build_component` binds it to one image reference, decided by the build, never hard-coded here.
 """
 
+from typing import Optional
+
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
@@ -25,6 +27,10 @@ def train(
     data_source: str = "",
     git_commit: str = "",
     image: str = "",
+    # KFP recognises an optional input artifact only as typing.Optional, not as `X | None`.
+    raw_train_data: Optional[Input[Dataset]] = None,  # noqa: UP007
+    numeric_bins: int = 10,
+    top_categories: int = 50,
 ) -> float:
     """Fit a model on the train split, score it on the valid split and save it as a model bundle.
 
@@ -40,11 +46,16 @@ def train(
         transforms: the declared feature transforms (from the features step), recorded in the bundle.
         data_source: URI of the source table, recorded in the data snapshot.
         git_commit, image: code identity recorded in the model card.
+        raw_train_data: the train split before the feature transforms (ingest's), for the monitoring
+            baseline stored as `baseline.json` in the model folder; absent: `train_data`, which
+            must then hold the model's raw input columns.
+        numeric_bins, top_categories: the baseline's bins (the config's `monitoring:` section).
 
     Returns:
         The primary validation metric: AUC (classification) or RMSE (regression).
     """
     from mlops.logs import configure_step_logging
+    from train.baseline import model_baseline
     from train.core import TrainSpec, save_model, train_model
 
     configure_step_logging("train")
@@ -66,7 +77,9 @@ def train(
         git_commit=git_commit,
         image=image,
     )
-    score, metadata = save_model(bundle, model.path)
+    raw = raw_train_data if raw_train_data is not None else train_data
+    baseline = model_baseline(bundle.info, raw.path, numeric_bins=numeric_bins, top_categories=top_categories)
+    score, metadata = save_model(bundle, model.path, baseline)
     model.metadata.update(metadata)
     return score
 

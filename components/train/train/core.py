@@ -20,6 +20,7 @@ import sklearn
 
 from mlops.metrics import MODEL_TYPES, PRIMARY_METRIC, PROBLEM_TYPES
 from mlops.model_bundle import BundleError, BundleInfo, ModelBundle, feature_frame, save_bundle
+from mlops.monitoring.baseline import Baseline, save_baseline
 from mlops.scoring import score
 
 # Relative imports: ruff sorts them the same whether or not it sees this folder as a package.
@@ -146,10 +147,12 @@ def train_model(
     return ModelBundle(pipeline=pipeline, info=info)
 
 
-def save_model(bundle: ModelBundle, folder: str) -> tuple[float, dict[str, Any]]:
-    """Save `bundle` to `folder`; return its primary validation metric (AUC or RMSE; NaN if undefined)
-    and the metadata for the KFP `Model` artifact."""
+def save_model(bundle: ModelBundle, folder: str, baseline: Baseline | None = None) -> tuple[float, dict[str, Any]]:
+    """Save `bundle` to `folder`, and `baseline` (train.baseline) as `folder/baseline.json`; return
+    the primary validation metric (AUC or RMSE; NaN if undefined) and the KFP `Model` metadata."""
     save_bundle(bundle, folder)
+    if baseline is not None:  # after the bundle: save_bundle replaces the whole folder
+        save_baseline(baseline, folder)
     metric = PRIMARY_METRIC[bundle.info.problem_type]
     metadata = {
         "framework": "scikit-learn",
@@ -159,6 +162,8 @@ def save_model(bundle: ModelBundle, folder: str) -> tuple[float, dict[str, Any]]
         "primary_metric": metric,
         "validation_metrics": dict(bundle.info.validation_metrics),
     }
+    if baseline is not None:
+        metadata["baseline_features"] = list(baseline.features)
     return float(bundle.info.validation_metrics.get(metric, float("nan"))), metadata
 
 

@@ -24,7 +24,7 @@ import json
 import math
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -32,6 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from mlops import storage
 from mlops.monitoring.buckets import MonitoringError, category_value, connect, count_buckets, numeric_value, open_source
 from mlops.problems import problems
+
+if TYPE_CHECKING:
+    from mlops.registry.base import ModelVersion
 
 BASELINE_FILE = "baseline.json"
 BASELINE_FORMAT: Literal[1] = 1  # raised when the file's layout changes
@@ -177,3 +180,15 @@ def load_baseline(folder_or_file: str) -> Baseline:
         return Baseline.model_validate(document)
     except ValidationError as error:
         raise MonitoringError(f"{uri}: not a baseline: " + "; ".join(problems(error, show_input=False))) from None
+
+
+def version_baseline(version: ModelVersion) -> Baseline:
+    """The baseline stored with a registered model version: `baseline.json` in its bundle folder,
+    which the train step writes and the registry copies (local) or points at (Vertex AI)."""
+    uri = storage.join(version.bundle_uri, BASELINE_FILE)
+    if not storage.exists(uri):
+        raise MonitoringError(
+            f"{uri}: model {version.model_name!r} version {version.version} has no baseline "
+            "(it was trained before the train step stored one); retrain to get one"
+        )
+    return load_baseline(uri)

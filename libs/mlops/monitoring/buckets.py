@@ -9,11 +9,13 @@ baseline's edges or categories (see mlops.monitoring.baseline for the bins rule)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 
+from mlops import storage
 from mlops.file_tables import TableFileError, file_relation
 from mlops.sql import quote_identifier, quote_literal
 
@@ -44,11 +46,26 @@ def open_source(
     if isinstance(source, duckdb.DuckDBPyRelation):
         return source, "the given relation"
     try:
-        return connection.sql(f"SELECT * FROM {file_relation(connection, str(source))}"), str(source)
+        return connection.sql(f"SELECT * FROM {_table(connection, str(source))}"), str(source)
     except TableFileError as error:
         raise MonitoringError(str(error)) from None
     except duckdb.Error as error:
         raise MonitoringError(f"{source}: cannot read: {str(error).splitlines()[0]}") from None
+
+
+def _table(connection: duckdb.DuckDBPyConnection, uri: str) -> str:
+    """The table expression of `uri`: a Parquet file even without a suffix (a KFP artifact's path,
+    e.g. ingest's `.../train_data`), else what `file_relation` reads (a .parquet file or a folder)."""
+    try:
+        fs, path = storage.filesystem(uri)
+        plain_file = PurePosixPath(path).suffix == "" and fs.isfile(path)
+    except (storage.StorageError, OSError):
+        plain_file = False  # file_relation names the problem
+    if not plain_file:
+        return file_relation(connection, uri)
+    if not storage.is_local(uri):  # through fsspec, like file_relation, not DuckDB's httpfs
+        connection.register_filesystem(fs)
+    return f"read_parquet({quote_literal(uri)})"
 
 
 def column_type(relation: duckdb.DuckDBPyRelation, label: str, name: str) -> str:

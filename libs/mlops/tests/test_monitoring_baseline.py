@@ -8,8 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mlops.monitoring.baseline import Baseline, compute_baseline, load_baseline, save_baseline
+from mlops.monitoring.baseline import Baseline, compute_baseline, load_baseline, save_baseline, version_baseline
 from mlops.monitoring.buckets import MonitoringError
+from mlops.registry.local import LocalModelRegistry
 
 NAN = float("nan")
 
@@ -85,6 +86,18 @@ def test_a_folder_of_parquet_files_is_one_table(tmp_path: Path) -> None:
     assert baseline.features["c"].counts == [2, 1, 0, 0]
 
 
+def test_a_parquet_file_without_a_suffix_is_read_as_parquet(training: str, tmp_path: Path) -> None:
+    # KFP names an artifact's file after the output (ingest's `.../train_data`): no .parquet suffix.
+    artifact = tmp_path / "train_data"
+    artifact.write_bytes(Path(training).read_bytes())
+    from_artifact = compute_baseline(str(artifact), ["x"], ["city"])
+    assert from_artifact.features == compute_baseline(training, ["x"], ["city"]).features
+    garbage = tmp_path / "test_data"
+    garbage.write_text("not parquet")
+    with pytest.raises(MonitoringError, match=rf"{garbage}: cannot read"):
+        compute_baseline(str(garbage), ["x"], [])
+
+
 def test_a_missing_column_names_the_file_and_the_feature(training: str) -> None:
     with pytest.raises(MonitoringError, match=rf"{training}: no column for feature 'age'; the columns are"):
         compute_baseline(training, ["x", "age"], [])
@@ -140,3 +153,17 @@ def test_a_baseline_is_plain_json_with_its_format_version(training: str) -> None
     document = compute_baseline(training, ["x"], ["city"]).model_dump(mode="json")
     assert document["format_version"] == 1
     assert Baseline.model_validate(json.loads(json.dumps(document))).features["city"].categories == ["x", "y", "z", "w"]
+
+
+def test_a_registered_version_gives_its_baseline_or_says_it_has_none(training: str, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "bundle.json").write_text("{}")  # the registry copies files; it does not read the bundle
+    registry = LocalModelRegistry(tmp_path / "registry")
+    old = registry.register("churn", str(bundle), metrics={"auc": 0.7})
+    baseline = compute_baseline(training, ["x"], ["city"])
+    save_baseline(baseline, str(bundle))
+    new = registry.register("churn", str(bundle), metrics={"auc": 0.8})
+    assert version_baseline(registry.get_version("churn", new.version)) == baseline
+    with pytest.raises(MonitoringError, match=r"model 'churn' version 1 has no baseline .*retrain to get one"):
+        version_baseline(old)
