@@ -14,6 +14,11 @@ from pydantic import ValidationError
 UnknownKey = Callable[[Sequence[str]], str]
 
 
+class HiddenInputError(ValueError):
+    """A validator's error whose input must never be repeated back (a secret put where a reference
+    belongs): `problems` then leaves out `(got VALUE)`."""
+
+
 def problems(
     error: ValidationError, *, show_input: bool = True, unknown_key: str | UnknownKey | None = None
 ) -> list[str]:
@@ -27,7 +32,7 @@ def problems(
             path giving it; None keeps pydantic's "Extra inputs are not permitted".
     """
     lines = []
-    for problem in error.errors(include_context=False, include_url=False):
+    for problem in error.errors(include_url=False):
         location = [str(part) for part in problem["loc"]]
         message = problem["msg"]
         if problem["type"] == "value_error":  # our validators' own words, without pydantic's prefix
@@ -41,4 +46,6 @@ def problems(
 
 
 def _worth_showing(problem: Any) -> bool:
+    if isinstance(problem.get("ctx", {}).get("error"), HiddenInputError):
+        return False
     return "input" in problem and problem["type"] != "missing" and not isinstance(problem["input"], dict)

@@ -17,13 +17,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops.google_api import credentials_for
+from mlops.problems import HiddenInputError
 
 _SECRET_MANAGER = re.compile(r"^projects/[^/]+/secrets/[A-Za-z0-9_-]{1,255}(/versions/(latest|[1-9][0-9]*))?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class SecretError(ValueError):
-    """A secret reference is malformed, or the secret it names cannot be read."""
+class SecretError(HiddenInputError):
+    """A secret reference is malformed, or the secret it names cannot be read. A config error it
+    causes never repeats the value (it may be the secret itself)."""
 
 
 def check_reference(reference: str) -> str:

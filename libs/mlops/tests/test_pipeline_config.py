@@ -69,6 +69,13 @@ def test_broken_configs_name_file_key_and_problem(tmp_path: Path, change: dict, 
     assert str(error.value).startswith(str(path))
 
 
+def test_a_webhook_url_in_the_config_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, {"notify_webhook": "https://hooks.slack.com/services/T/B/X"})
+    with pytest.raises(ConfigError, match="notify_webhook: a URL") as error:
+        load_pipeline_config(path)
+    assert "hooks.slack.com" not in str(error.value)
+
+
 def test_transforms_are_validated_with_the_config(tmp_path: Path) -> None:
     bad_op = write_variant(tmp_path, {"features.transforms": [{"op": "sqrt", "name": "x", "column": "y"}]})
     with pytest.raises(ConfigError, match="features.transforms") as error:
