@@ -14,7 +14,9 @@ models:upload (a finished long-running operation) and operations GET, models GET
 mergeVersionAliases, evaluations:import and GET/list, models:deleteVersion and DELETE, pipelineJobs
 create/get/list/cancel, endpoints (`fake_vertex_endpoints`: create, get, list, patch, delete,
 deployModel, undeployModel, predict; state in `fake.endpoints`) and schedules
-(`fake_vertex_schedules`: PipelineJobSchedule create, get, list, delete; state in `fake.schedules`).
+(`fake_vertex_schedules`: PipelineJobSchedule create, get, list, delete; state in `fake.schedules`)
+and Model Monitoring (`fake_vertex_monitoring`: ModelMonitor create, get, list, patch, and their
+schedules; state in `fake.monitoring`).
 A pipeline job id that exists already is a 409 ALREADY_EXISTS, as in Vertex AI. Anything else is recorded and
 answered 404 with a JSON error that names the unhandled method and path. State lives in memory
 (`fake.state`), and every request is recorded in `fake.requests` (method, path, query, parsed
@@ -34,9 +36,10 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from mlops.testing import fake_vertex_endpoints, fake_vertex_schedules
+from mlops.testing import fake_vertex_endpoints, fake_vertex_monitoring, fake_vertex_schedules
 from mlops.testing.fake_vertex_endpoints import FakeEndpoints, default_predictor
 from mlops.testing.fake_vertex_http import Fault, RecordedRequest, handler_class
+from mlops.testing.fake_vertex_monitoring import FakeMonitoring
 from mlops.testing.fake_vertex_schedules import FakeSchedules
 from mlops.testing.fake_vertex_state import ApiError, FakeState, matches_filter
 
@@ -75,6 +78,7 @@ class FakeVertex:
         self.state = FakeState(pipeline_final_state=pipeline_final_state, task_errors=dict(task_errors or {}))
         self.endpoints = FakeEndpoints(self)
         self.schedules = FakeSchedules(self)
+        self.monitoring = FakeMonitoring(self)
         # What a deployed model answers for one instance (the fake runs no model); tests may replace it.
         self.predictor: Callable[[dict[str, Any], Any], Any] = default_predictor
         self.requests: list[RecordedRequest] = []
@@ -220,5 +224,5 @@ _TABLE: list[tuple[str, str, Handler]] = [
     ("GET", JOB, lambda f, r, m: f.state.get_pipeline_job(_job(m))),
     ("POST", JOB + r":cancel", lambda f, r, m: f.cancel_pipeline_job(_job(m))),
 ]
-_TABLE += fake_vertex_endpoints.ROUTES + fake_vertex_schedules.ROUTES
+_TABLE += fake_vertex_endpoints.ROUTES + fake_vertex_schedules.ROUTES + fake_vertex_monitoring.ROUTES
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [(verb, re.compile(path), fn) for verb, path, fn in _TABLE]

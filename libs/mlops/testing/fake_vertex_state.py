@@ -35,8 +35,8 @@ def now() -> str:
 def matches_filter(resource: dict[str, Any], expression: str) -> bool:
     """Whether `resource` passes a list filter of `field="value"` clauses joined with AND.
 
-    Supported fields: `display_name` / `displayName`, `labels.KEY`. Anything else is a 400, so a
-    test notices a filter the fake would silently ignore.
+    Fields: `display_name` / `displayName`, `labels.KEY`, `create_model_monitoring_job_request.parent`.
+    Anything else is a 400, so a test notices a filter the fake would silently ignore.
     """
     for clause in filter(None, (part.strip() for part in re.split(r"\s+AND\s+", expression or ""))):
         found = re.fullmatch(r'([\w.]+)\s*=\s*"?([^"]*)"?', clause)
@@ -47,6 +47,8 @@ def matches_filter(resource: dict[str, Any], expression: str) -> bool:
             actual = resource.get("displayName")
         elif key.startswith("labels."):
             actual = resource.get("labels", {}).get(key.split(".", 1)[1])
+        elif key == "create_model_monitoring_job_request.parent":  # ModelMonitor.list_schedules
+            actual = resource.get("createModelMonitoringJobRequest", {}).get("parent")
         else:
             raise ApiError(400, "INVALID_ARGUMENT", f"fake Vertex AI: unsupported filter field {key!r}")
         if actual != value:
