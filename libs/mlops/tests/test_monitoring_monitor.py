@@ -188,3 +188,14 @@ def test_nothing_crossed_sends_nothing(served, tmp_path: Path) -> None:
     assert not result.crossed
     assert send_alert(result, Notifier([FileChannel(tmp_path / "alerts.jsonl")])) == {}
     assert not (tmp_path / "alerts.jsonl").exists()
+
+
+def test_log_files_from_before_status_and_latency_read_as_answered_with_unknown_latency(tmp_path: Path) -> None:
+    baseline, log = training(tmp_path), tmp_path / "old"
+    rows = [{k: v for k, v in row.items() if k not in ("status", "latency_ms")} for row in log_rows(END - DAY)]
+    schema = pa.schema([field for field in SCHEMA if field.name not in ("status", "latency_ms")])
+    log.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), log / "old.parquet")
+    result = monitor_window(baseline, str(log), SHA, Window.ending(END, DAY), STRICT, model="churn", version="3")
+    assert result.rows == 60 and result.health.requests == 20 and result.health.errors == 0
+    assert result.health.latency_ms == {"p50": None, "p95": None, "p99": None} and not result.crossed
