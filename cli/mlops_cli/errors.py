@@ -20,6 +20,9 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from mlops.endpoints import EndpointError
     from mlops.images import ImagesError
     from mlops.metadata import MetadataError
+    from mlops.model_bundle import BundleError
+    from mlops.monitoring.buckets import MonitoringError
+    from mlops.monitoring.config import MonitoringConfigError
     from mlops.pipeline_definition import PreflightError
     from mlops.registry import RegistryError
     from mlops.storage import StorageError
@@ -35,6 +38,9 @@ def expected_errors() -> tuple[type[Exception], ...]:
         StorageError,
         UsageError,
         MetadataError,
+        BundleError,
+        MonitoringError,
+        MonitoringConfigError,
         RegistryError,
         VertexRunError,
         PreflightError,

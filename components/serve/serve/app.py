@@ -135,10 +135,16 @@ class ServeApp:
             message = f"no route {path}; predictions are POSTed to {self.settings.predict_route}"
             status, answer = 404, error_body(message)
         await respond(send, status, answer)
+        seconds = time.perf_counter() - started
         if status != 200 or path != self.settings.health_route:  # Vertex AI polls health: log only failures
-            log_access(scope, status, request_bytes, len(answer), time.perf_counter() - started)
-        if predicted is not None and self.request_log is not None and self.request_log.sampled():
-            batch = self.request_log.record(*predicted)
+            log_access(scope, status, request_bytes, len(answer), seconds)
+        if path == self.settings.predict_route and self.request_log is not None and self.request_log.sampled():
+            # Failures are sampled too: monitoring reads the error rate and latency from this log.
+            latency_ms = round(seconds * 1000, 3)
+            if predicted is not None:
+                batch = self.request_log.record(*predicted, latency_ms)
+            else:
+                batch = self.request_log.record_failure(status, latency_ms)
             if batch:
                 write = asyncio.get_running_loop().run_in_executor(None, self._write_rows, batch)
                 self._writes.add(write)  # type: ignore[arg-type]

@@ -1,8 +1,11 @@
 """A sample of requests and their predictions, kept as Parquet files for monitoring.
 
-One row per instance: `request_time` (UTC), `request_id`, `instance_index`, `model_sha256`, the
-raw input columns (numbers as floats; categories and timestamps as text, as sent) and the
-prediction (`predicted_label` or `predicted_value`, and the whole prediction as JSON). Rows are
+One row per instance: `request_time` (UTC), `request_id`, `instance_index`, `model_sha256`,
+`status` (the HTTP status answered) and `latency_ms` (the request's time in the server), the raw
+input columns (numbers as floats; categories and timestamps as text, as sent) and the prediction
+(`predicted_label` or `predicted_value`, and the whole prediction as JSON). A sampled request that
+failed (4xx, 5xx) is one row with its status and latency and no inputs or prediction
+(`instance_index` null), so monitoring reads serving health from the same files. Rows are
 buffered and written `batch_rows` at a time, and whatever is left when the server stops. Each file
 is written through mlops.storage, atomically (a temporary file renamed into place locally, a
 completed upload on gs://), so a reader never sees part of a file.
@@ -24,7 +27,7 @@ import pyarrow.parquet as pq
 
 from mlops import storage
 
-META_COLUMNS = ("request_time", "request_id", "instance_index", "model_sha256")
+META_COLUMNS = ("request_time", "request_id", "instance_index", "model_sha256", "status", "latency_ms")
 PREDICTION_COLUMNS = ("predicted_label", "predicted_value", "prediction")
 
 
@@ -46,8 +49,10 @@ class RequestLog:
         """Whether to record the current request (a fair coin of weight `rate`)."""
         return self.rate >= 1.0 or (self.rate > 0.0 and random.random() < self.rate)
 
-    def record(self, instances: list[Any], predictions: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        """Buffer one request's rows; returns a full batch to write (with `write`), or None."""
+    def record(
+        self, instances: list[Any], predictions: list[dict[str, Any]], latency_ms: float | None = None
+    ) -> list[dict[str, Any]] | None:
+        """Buffer one answered request's rows; returns a full batch to write (with `write`), or None."""
         now, request_id = datetime.now(UTC), uuid.uuid4().hex
         for index, (instance, prediction) in enumerate(zip(instances, predictions, strict=True)):
             values = instance if isinstance(instance, list) else [instance.get(c) for c in self.columns]
@@ -56,6 +61,8 @@ class RequestLog:
                 "request_id": request_id,
                 "instance_index": index,
                 "model_sha256": self.model_sha256,
+                "status": 200,
+                "latency_ms": latency_ms,
             }
             for column, value in zip(self.columns, values, strict=True):
                 row[column] = _plain(value, self.kinds[column])
@@ -64,6 +71,15 @@ class RequestLog:
             row["predicted_value"] = prediction.get("value")
             row["prediction"] = orjson.dumps(prediction).decode()
             self._rows.append(row)
+        return self._full()
+
+    def record_failure(self, status: int, latency_ms: float) -> list[dict[str, Any]] | None:
+        """Buffer a failed request (status >= 400) as one row without inputs: serving health."""
+        row = {"request_time": datetime.now(UTC), "request_id": uuid.uuid4().hex, "instance_index": None}
+        self._rows.append({**row, "model_sha256": self.model_sha256, "status": status, "latency_ms": latency_ms})
+        return self._full()
+
+    def _full(self) -> list[dict[str, Any]] | None:
         if len(self._rows) < self.batch_rows:
             return None
         batch, self._rows = self._rows, []
@@ -84,6 +100,8 @@ class RequestLog:
                 ("request_id", pa.string()),
                 ("instance_index", pa.int32()),
                 ("model_sha256", pa.string()),
+                ("status", pa.int16()),
+                ("latency_ms", pa.float64()),
                 *((c, pa.float64() if self.kinds[c] == "number" else pa.string()) for c in self.columns),
                 ("predicted_label", pa.string()),
                 ("predicted_value", pa.float64()),

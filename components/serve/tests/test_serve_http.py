@@ -111,17 +111,23 @@ def test_sampled_requests_are_written_in_batches_and_at_shutdown(bundles, tmp_pa
         api.wait_for_health(url, timeout=30)
         for _ in range(5):  # 5 requests of 2 instances: 10 rows, two full batches of at least 4
             assert post(url + "/predict", {"instances": [CHURN_ROW, [None] * 6]})[0] == 200
-        assert post(url + "/predict", {"instances": [{"bad": 1}]})[0] == 400  # errors are not sampled
+        assert post(url + "/predict", {"instances": [{"bad": 1}]})[0] == 400  # one row: status, no inputs
         deadline = time.monotonic() + 10
         while parquet_rows(folder) < 8 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert parquet_rows(folder) == 8  # the 2 rows left are buffered until shutdown
-    assert parquet_rows(folder) == 10
+        assert parquet_rows(folder) == 8  # the 3 rows left are buffered until shutdown
+    assert parquet_rows(folder) == 11
     assert not [path for path in folder.iterdir() if not path.name.endswith(".parquet")]  # no temporary files
     table = pq.read_table(folder).to_pandas()
-    assert {*COLUMNS, "request_time", "request_id", "predicted_label", "prediction"} <= set(table.columns)
-    assert table["tenure_months"].isna().sum() == 5 and (table["region"] == "north").sum() == 5
-    assert table["predicted_label"].notna().all() and table["request_id"].nunique() == 5
+    assert {*COLUMNS, "request_time", "request_id", "predicted_label", "prediction", "status", "latency_ms"} <= set(
+        table.columns
+    )
+    answered, failed = table[table["status"] == 200], table[table["status"] != 200]
+    assert answered["tenure_months"].isna().sum() == 5 and (answered["region"] == "north").sum() == 5
+    assert answered["predicted_label"].notna().all() and answered["request_id"].nunique() == 5
+    assert failed["status"].tolist() == [400] and failed["instance_index"].isna().all()
+    assert failed["region"].isna().all() and failed["prediction"].isna().all()
+    assert (table["latency_ms"] > 0).all()
 
 
 def test_no_requests_are_recorded_at_rate_zero(bundles, tmp_path: Path) -> None:

@@ -40,6 +40,21 @@ class MetricsConfig(_Section):
     categorical: Literal["l_infinity", "jensen_shannon"] = "l_infinity"
 
 
+class HealthConfig(_Section):
+    """Serving health thresholds, over the requests of a window (docs/monitoring.md). Crossed when
+    the value is strictly greater; 0 is a real threshold (any error, any latency crosses it)."""
+
+    max_error_rate: float = Field(default=0.01, ge=0, le=1, description="share of requests answered 4xx/5xx")
+    max_latency_p50_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="unset: no check")
+    max_latency_p95_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="unset: no check")
+    max_latency_p99_ms: float | None = Field(default=1000.0, ge=0, allow_inf_nan=False, description="in the server")
+
+    def latency_thresholds(self) -> dict[str, float]:
+        """Percentile name ("p50", ...) -> threshold in ms, for the ones that are set (0 included)."""
+        limits = {"p50": self.max_latency_p50_ms, "p95": self.max_latency_p95_ms, "p99": self.max_latency_p99_ms}
+        return {name: limit for name, limit in limits.items() if limit is not None}
+
+
 class MonitoringConfig(_Section):
     """Skew and drift detection settings (docs/monitoring.md)."""
 
@@ -52,6 +67,7 @@ class MonitoringConfig(_Section):
     sampling_rate: float = Field(default=1.0, gt=0, le=1, description="share of a window's rows scored, in (0, 1]")
     numeric_bins: int = Field(default=10, ge=2, le=100, description="quantile bins fixed at training time")
     top_categories: int = Field(default=50, ge=1, le=1000, description="categories kept by name; the rest are other")
+    health: HealthConfig = Field(default_factory=HealthConfig)  # error rate and latency of the serving window
 
     @field_validator("windows")
     @classmethod

@@ -70,3 +70,25 @@ def test_thresholds_for_unknown_features_are_named() -> None:
     config = MonitoringConfig(thresholds={"age": 0.1, "agee": 0.2})
     with pytest.raises(MonitoringConfigError, match=r"\['agee'\] that the baseline does not have"):
         config.check_features(["age", "city"])
+
+
+def test_health_defaults_and_a_zero_latency_threshold_is_kept() -> None:
+    health = MonitoringConfig().health
+    assert health.max_error_rate == 0.01 and health.latency_thresholds() == {"p99": 1000.0}
+    config = MonitoringConfig.model_validate({"health": {"max_latency_p50_ms": 0, "max_latency_p99_ms": None}})
+    assert config.health.latency_thresholds() == {"p50": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("health", "key"),
+    [
+        ({"max_error_rate": 1.5}, "health.max_error_rate"),
+        ({"max_error_rate": -0.1}, "health.max_error_rate"),
+        ({"max_latency_p99_ms": float("nan")}, "health.max_latency_p99_ms"),
+        ({"max_latency_p95_ms": -1}, "health.max_latency_p95_ms"),
+        ({"max_latency": 10}, "health.max_latency"),
+    ],
+)
+def test_bad_health_thresholds_name_the_key(health: dict[str, object], key: str) -> None:
+    with pytest.raises(ValidationError, match=key):
+        MonitoringConfig.model_validate({"health": health})

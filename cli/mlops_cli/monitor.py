@@ -1,0 +1,129 @@
+"""`mlops monitor --model NAME[:VERSION] --window 1d`: monitor a locally served model version.
+
+Reads the window [end - window, end) of the local request log (every endpoint's folder under
+`<storage_root>/endpoints/local/requests/`, rows of the version's model only), scores skew against
+the version's baseline and drift against the window before, and serving health (error rate,
+latency percentiles); writes an HTML report and a metrics JSON, and sends one alert per window when
+a threshold is crossed (docs/monitoring.md, "Monitoring a deployed model").
+
+Exit codes: 0 nothing crossed, 3 a threshold crossed, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from mlops import storage
+from mlops.config import Settings
+from mlops.monitoring.config import MonitoringConfig, parse_window
+from mlops_cli.deploy import local_root
+from mlops_cli.errors import UsageError
+
+COMMAND = "monitor"
+EXIT_CROSSED = 3  # a threshold was crossed (0: none, 2: bad input)
+
+
+def add_parser(commands: Any) -> None:
+    """Add `monitor` to the CLI's subcommands (`commands`: argparse's subparsers action)."""
+    parser = commands.add_parser(COMMAND, help="skew, drift and serving health of a served model version")
+    parser.add_argument("--model", required=True, metavar="NAME[:VERSION]", help="default: the `default` version")
+    parser.add_argument("--window", default="1d", help="window length: a count and a unit (m, h, d, w)")
+    parser.add_argument("--end", help="window end, ISO 8601 (default: now; a time without zone is UTC)")
+    parser.add_argument("--report", help="HTML report path (default: under <metadata_dir>/monitoring/)")
+    parser.add_argument("--config", help="pipeline config whose monitoring: and notify_webhook apply")
+    parser.add_argument("--request-log", help="request log folder (default: the local endpoints' requests)")
+
+
+def monitor(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one monitoring window; prints a summary; exit code 0, or EXIT_CROSSED."""
+    from mlops.alerts.notifier import DedupStore, FileChannel, LogChannel, Notifier, WebhookChannel
+    from mlops.endpoints import parse_model_ref
+    from mlops.model_bundle import read_bundle
+    from mlops.monitoring.baseline import version_baseline
+    from mlops.monitoring.monitor import Window, monitor_window
+    from mlops.monitoring.outputs import send_alert, write_metrics, write_report
+    from mlops.registry import open_registry
+
+    try:
+        length = parse_window(args.window)
+    except ValueError as error:
+        raise UsageError(f"--window: {error}") from None
+    window = Window.ending(_end(args.end), length)
+    config, webhook = _monitoring_config(args.config)
+    name, number = parse_model_ref(args.model)
+    registry = open_registry(settings.resolved_registry_uri())
+    version = registry.get_version(name, number) if number else registry.get(name)
+    if version is None:
+        raise UsageError(f"model {name!r} has no default version in {registry!r}; give NAME:VERSION")
+    baseline = version_baseline(version)
+    sha = read_bundle(version.bundle_uri).model_sha256
+    log_folder = args.request_log or storage.join(local_root(settings), "requests")
+    result = monitor_window(
+        baseline, log_folder, sha, window, config, model=name, version=version.version, window_text=args.window
+    )
+    out = storage.join(settings.metadata_dir, "monitoring")
+    stamp = f"{window.end:%Y%m%dT%H%M%SZ}-{args.window}"
+    report = args.report or storage.join(out, f"{name}-v{version.version}-{stamp}.html")
+    metrics = report.removesuffix(".html") + ".metrics.json"
+    write_report(result, report)
+    write_metrics(result, metrics)
+    channels: list[Any] = [LogChannel(), FileChannel(storage.join(out, "alerts.jsonl"))]
+    if webhook:
+        channels.append(WebhookChannel(webhook))
+    sent = send_alert(result, Notifier(channels, DedupStore(storage.join(out, "alerts-sent.json"))), report)
+    print(_summary(result, report, metrics, sent))
+    return EXIT_CROSSED if result.crossed else 0
+
+
+def _end(text: str | None) -> datetime:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        end = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--end {text!r} is not an ISO 8601 time, e.g. 2026-12-02T00:00:00Z") from None
+    return end if end.tzinfo else end.replace(tzinfo=UTC)
+
+
+def _monitoring_config(path: str | None) -> tuple[MonitoringConfig, str]:
+    """The config's monitoring section and its webhook URL ("" if none or unreadable: reported)."""
+    if not path:
+        return MonitoringConfig(), ""
+    from mlops.alerts.secrets import SecretError, read_secret
+    from mlops_cli.pipelines import load_pipeline
+
+    config = load_pipeline(path).config
+    monitoring = getattr(config, "monitoring", None)
+    if not isinstance(monitoring, MonitoringConfig):
+        raise UsageError(f"{path}: has no monitoring: section (use a training pipeline config)")
+    reference = str(getattr(config, "notify_webhook", "") or "")
+    if not reference:
+        return monitoring, ""
+    try:
+        return monitoring, read_secret(reference)
+    except SecretError as error:  # the report and the other channels still count: warn, go on
+        print(f"mlops: warning: notify_webhook: {error}; no webhook alert", file=sys.stderr)
+        return monitoring, ""
+
+
+def _summary(result: Any, report: str, metrics: str, sent: dict[str, str]) -> str:
+    health = result.health
+    latency = ", ".join(f"{k} {v:.1f} ms" if v is not None else f"{k} n/a" for k, v in health.latency_ms.items())
+    span = f"[{result.start.isoformat()}, {result.end.isoformat()})"
+    lines = [
+        f"{result.model}:{result.version} window {result.window} {span}",
+        f"rows scored: {result.rows} (requests: {health.requests}, errors: {health.errors}, "
+        f"error rate {health.error_rate:.2%}; latency {latency})",
+        f"skew crossed: {', '.join(result.skew.crossed) if result.skew and result.skew.crossed else 'none'}",
+        "drift crossed: "
+        + (("none" if not result.drift.crossed else ", ".join(result.drift.crossed)) if result.drift else "n/a"),
+        f"health crossed: {', '.join(health.crossed) or 'none'}",
+        f"report: {report}",
+        f"metrics: {metrics}",
+    ]
+    if sent:
+        lines.append("alert: " + ", ".join(f"{channel} {state}" for channel, state in sent.items()))
+    return "\n".join(lines)
