@@ -42,6 +42,9 @@ WORKERS_ENV = "MLOPS_SERVE_WORKERS"  # server processes; default: the CPUs this 
 REQUEST_LOG_DIR_ENV = serving_contract.REQUEST_LOG_DIR_ENV  # where sampled requests go (Parquet); unset: none
 REQUEST_LOG_RATE_ENV = serving_contract.REQUEST_LOG_RATE_ENV  # fraction of requests recorded (default 0.1)
 REQUEST_LOG_BATCH_ENV = "MLOPS_REQUEST_LOG_BATCH_ROWS"  # rows per Parquet file (default 1000)
+# Seconds a sampled row may wait in the buffer before it is written (default 60): a quiet endpoint's
+# requests reach monitoring within a minute instead of at 1000 rows or shutdown.
+REQUEST_LOG_FLUSH_ENV = "MLOPS_REQUEST_LOG_FLUSH_SECONDS"
 
 
 class ServerNotReady(Exception):

@@ -60,17 +60,35 @@ class ServeApp:
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
+        flusher: asyncio.Future[None] | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self._loaded = asyncio.Event()
                 load = loop.run_in_executor(None, self.load)  # health answers 503 meanwhile
                 load.add_done_callback(self._set_loaded)
+                flusher = asyncio.ensure_future(self._flush_periodically())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if flusher is not None:
+                    flusher.cancel()
                 await loop.run_in_executor(None, self.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _flush_periodically(self) -> None:
+        """Write the request log's buffer once its oldest row has waited the flush interval."""
+        interval = self.settings.request_log_flush_seconds
+        while True:
+            await asyncio.sleep(min(interval, 5.0))
+            if self.request_log is not None:
+                self._write_in_background(self.request_log.take_older_than(interval))
+
+    def _write_in_background(self, batch: list[dict[str, Any]]) -> None:
+        if batch:
+            write = asyncio.get_running_loop().run_in_executor(None, self._write_rows, batch)
+            self._writes.add(write)  # type: ignore[arg-type]
+            write.add_done_callback(self._writes.discard)  # type: ignore[arg-type]
 
     def _set_loaded(self, _: object) -> None:
         if self._loaded is not None:
@@ -145,10 +163,7 @@ class ServeApp:
                 batch = self.request_log.record(*predicted, latency_ms)
             else:
                 batch = self.request_log.record_failure(status, latency_ms)
-            if batch:
-                write = asyncio.get_running_loop().run_in_executor(None, self._write_rows, batch)
-                self._writes.add(write)  # type: ignore[arg-type]
-                write.add_done_callback(self._writes.discard)  # type: ignore[arg-type]
+            self._write_in_background(batch or [])
 
     def _ready(self) -> bool:
         if self.predictor is None:

@@ -6,7 +6,8 @@ input columns (numbers as floats; categories and timestamps as text, as sent) an
 (`predicted_label` or `predicted_value`, and the whole prediction as JSON). A sampled request that
 failed (4xx, 5xx) is one row with its status and latency and no inputs or prediction
 (`instance_index` null), so monitoring reads serving health from the same files. Rows are
-buffered and written `batch_rows` at a time, and whatever is left when the server stops. Each file
+buffered and written `batch_rows` at a time, when the oldest buffered row has waited
+`flush_seconds` (the server checks every few seconds), and whatever is left when it stops. Each file
 is written through mlops.storage, atomically (a temporary file renamed into place locally, a
 completed upload on gs://), so a reader never sees part of a file.
 """
@@ -89,6 +90,13 @@ class RequestLog:
         """The rows buffered so far (for the final write at shutdown)."""
         batch, self._rows = self._rows, []
         return batch
+
+    def take_older_than(self, seconds: float) -> list[dict[str, Any]]:
+        """The buffered rows if the oldest has waited `seconds` or more, else none (the periodic
+        flush: rows of a quiet endpoint reach monitoring without waiting for a full batch)."""
+        if not self._rows or (datetime.now(UTC) - self._rows[0]["request_time"]).total_seconds() < seconds:
+            return []
+        return self.take()
 
     def write(self, rows: list[dict[str, Any]]) -> str | None:
         """Write `rows` as one new Parquet file; returns its URI (None for no rows)."""

@@ -32,6 +32,7 @@ class Settings:
     request_log_dir: str = ""
     request_log_rate: float = 0.1
     request_log_batch: int = 1000
+    request_log_flush_seconds: float = 60.0
     host: str = "0.0.0.0"  # all interfaces: Vertex AI's front end connects from outside the container
 
 
@@ -55,6 +56,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
         request_log_dir=env.get(api.REQUEST_LOG_DIR_ENV, "").strip(),
         request_log_rate=_number(env, api.REQUEST_LOG_RATE_ENV, 0.1, float, 0.0, 1.0),
         request_log_batch=_number(env, api.REQUEST_LOG_BATCH_ENV, 1000, int, 1, 1_000_000),
+        request_log_flush_seconds=_number(env, api.REQUEST_LOG_FLUSH_ENV, 60.0, float, 0.1, 86_400.0),
     )
 
 

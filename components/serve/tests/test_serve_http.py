@@ -130,6 +130,19 @@ def test_sampled_requests_are_written_in_batches_and_at_shutdown(bundles, tmp_pa
     assert (table["latency_ms"] > 0).all()
 
 
+def test_a_quiet_endpoint_writes_its_rows_once_they_have_waited_the_flush_interval(bundles, tmp_path: Path) -> None:
+    folder = tmp_path / "requests"
+    app = make_app(bundles["churn"], request_log_dir=str(folder), request_log_rate=1.0, request_log_flush_seconds=0.5)
+    with running(app) as url:
+        api.wait_for_health(url, timeout=30)
+        assert post(url + "/predict", {"instances": [CHURN_ROW, CHURN_ROW]})[0] == 200  # 2 rows: no full batch
+        deadline = time.monotonic() + 10
+        while parquet_rows(folder) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert parquet_rows(folder) == 2  # written while the server still runs, not at shutdown
+    assert parquet_rows(folder) == 2
+
+
 def test_no_requests_are_recorded_at_rate_zero(bundles, tmp_path: Path) -> None:
     folder = tmp_path / "requests"
     app = make_app(bundles["churn"], request_log_dir=str(folder), request_log_rate=0.0)
