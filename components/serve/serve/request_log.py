@@ -27,9 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mlops import storage
-
-META_COLUMNS = ("request_time", "request_id", "instance_index", "model_sha256", "status", "latency_ms")
-PREDICTION_COLUMNS = ("predicted_label", "predicted_value", "prediction")
+from mlops.request_log_schema import META_COLUMNS, PREDICTION_COLUMNS, request_log_schema
 
 
 class RequestLog:
@@ -102,20 +100,7 @@ class RequestLog:
         """Write `rows` as one new Parquet file; returns its URI (None for no rows)."""
         if not rows:
             return None
-        schema = pa.schema(
-            [
-                ("request_time", pa.timestamp("us", tz="UTC")),
-                ("request_id", pa.string()),
-                ("instance_index", pa.int32()),
-                ("model_sha256", pa.string()),
-                ("status", pa.int16()),
-                ("latency_ms", pa.float64()),
-                *((c, pa.float64() if self.kinds[c] == "number" else pa.string()) for c in self.columns),
-                ("predicted_label", pa.string()),
-                ("predicted_value", pa.float64()),
-                ("prediction", pa.string()),
-            ]
-        )
+        schema = request_log_schema({column: self.kinds[column] for column in self.columns})
         buffer = io.BytesIO()
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

@@ -21,6 +21,7 @@ from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.config import HealthConfig, MonitoringConfig
 from mlops.monitoring.monitor import MonitoringResult, Window, monitor_window
 from mlops.monitoring.outputs import metrics, send_alert, write_metrics, write_report
+from mlops.request_log_schema import request_log_schema
 
 SHA, OTHER_SHA = "a" * 64, "b" * 64
 END = datetime(2026, 12, 2, tzinfo=UTC)
@@ -70,19 +71,8 @@ def failure(at: datetime, status: int, request_id: str, sha: str = SHA) -> dict:
             "status": status, "latency_ms": 2.0, "tenure": None, "charges": None, "plan": None}  # fmt: skip
 
 
-SCHEMA = pa.schema(
-    [
-        ("request_time", pa.timestamp("us", tz="UTC")),
-        ("request_id", pa.string()),
-        ("instance_index", pa.int32()),
-        ("model_sha256", pa.string()),
-        ("status", pa.int16()),
-        ("latency_ms", pa.float64()),
-        ("tenure", pa.float64()),
-        ("charges", pa.float64()),
-        ("plan", pa.string()),
-    ]
-)
+# The server's schema (the prediction columns stay null: monitoring does not read them).
+SCHEMA = request_log_schema({"tenure": "number", "charges": "number", "plan": "text"})
 
 
 def write_log(folder: Path, name: str, rows: list[dict]) -> None:
