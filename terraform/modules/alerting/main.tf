@@ -1,5 +1,6 @@
-# Failure alerting: two log-based metrics (failed PipelineJobs, 5xx answers of the prediction
-# endpoints), an alert policy on each, and one e-mail notification channel.
+# Failure alerting: three log-based metrics (failed PipelineJobs, 5xx answers of the prediction
+# endpoints, alerts raised by model monitoring), an alert policy on each, and one e-mail
+# notification channel.
 
 resource "google_logging_metric" "pipeline_failures" {
   project     = var.project_id
@@ -30,6 +31,21 @@ resource "google_logging_metric" "serving_errors" {
   }
 }
 
+resource "google_logging_metric" "monitoring_alerts" {
+  project     = var.project_id
+  name        = "vertex-mlops/monitoring-alerts"
+  description = "Alerts raised by model monitoring (skew, drift, serving health) and run-end notifications that failed."
+  # mlops.alerts' LogChannel writes each alert as one entry with the alert in jsonPayload.alert, at
+  # WARNING (a monitoring threshold crossed) or ERROR (a failed run); docs/monitoring.md.
+  filter = "jsonPayload.alert.key:* AND severity>=WARNING"
+
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+}
+
 resource "google_monitoring_notification_channel" "email" {
   project      = var.project_id
   display_name = "vertex-mlops alerts (${var.environment})"
@@ -45,6 +61,11 @@ locals {
       metric        = google_logging_metric.pipeline_failures.name
       title         = "vertex-mlops ${var.environment}: a pipeline run failed"
       documentation = "A Vertex AI PipelineJob failed. Open Vertex AI > Pipelines, find the failed run and its failed step's logs; docs/operations.md has the runbook."
+    }
+    monitoring-alerts = {
+      metric        = google_logging_metric.monitoring_alerts.name
+      title         = "vertex-mlops ${var.environment}: model monitoring raised an alert"
+      documentation = "A monitoring threshold was crossed (skew, drift or serving health) or a run failed. The log entry's jsonPayload.alert names the model, version, window and what crossed; its report is linked in its fields (docs/monitoring.md)."
     }
     serving-errors = {
       metric        = google_logging_metric.serving_errors.name
