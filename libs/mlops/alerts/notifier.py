@@ -15,6 +15,7 @@ message however often it is raised; a channel that failed tries again next time.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -120,6 +121,10 @@ class WebhookChannel:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise ChannelError(f"the webhook could not be reached: {reason}") from None
+        except (ValueError, http.client.InvalidURL):  # their text would repeat the URL
+            raise ChannelError("the webhook secret is not a valid URL") from None
+        except http.client.HTTPException as error:  # a malformed answer
+            raise ChannelError(f"the webhook's answer could not be read ({type(error).__name__})") from None
 
 
 class DedupStore:

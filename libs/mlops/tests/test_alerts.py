@@ -77,6 +77,9 @@ def test_unreachable_webhook_is_a_channel_error_that_hides_the_url() -> None:
     assert "secret-token" not in str(raised.value)
     with pytest.raises(ChannelError, match="not an http"):
         WebhookChannel("hooks.example/secret-token")
+    with pytest.raises(ChannelError, match="not a valid URL") as raised:
+        WebhookChannel("http://hooks.example:notaport/secret-token").send(ALERT)
+    assert "secret-token" not in str(raised.value)
 
 
 def test_one_incident_is_one_message(webhook: Webhook, tmp_path: Path) -> None:
