@@ -39,7 +39,7 @@ def add_parser(commands: Any) -> None:
 
 def monitor(args: argparse.Namespace, settings: Settings) -> int:
     """Run one monitoring window; prints a summary; exit code 0, or EXIT_CROSSED."""
-    from mlops.alerts.notifier import DedupStore, FileChannel, LogChannel, Notifier, WebhookChannel
+    from mlops.alerts.notifier import ChannelError, DedupStore, FileChannel, LogChannel, Notifier, webhook_from_secret
     from mlops.endpoints import parse_model_ref
     from mlops.model_bundle import read_bundle
     from mlops.monitoring.baseline import version_baseline
@@ -72,7 +72,10 @@ def monitor(args: argparse.Namespace, settings: Settings) -> int:
     write_metrics(result, metrics)
     channels: list[Any] = [LogChannel(), FileChannel(storage.join(out, "alerts.jsonl"))]
     if webhook:
-        channels.append(WebhookChannel(webhook))
+        try:
+            channels.append(webhook_from_secret(webhook))
+        except ChannelError as error:  # the report and the other channels still count: warn, go on
+            print(f"mlops: warning: notify_webhook: {error}; no webhook alert", file=sys.stderr)
     sent = send_alert(result, Notifier(channels, DedupStore(storage.join(out, "alerts-sent.json"))), report)
     print(_summary(result, report, metrics, sent))
     return EXIT_CROSSED if result.crossed else 0
@@ -82,31 +85,22 @@ def _end(text: str | None) -> datetime:
     if not text:
         return datetime.now(UTC)
     try:
-        end = datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)  # without a zone: UTC (Window.ending)
     except ValueError:
         raise UsageError(f"--end {text!r} is not an ISO 8601 time, e.g. 2026-12-02T00:00:00Z") from None
-    return end if end.tzinfo else end.replace(tzinfo=UTC)
 
 
 def _monitoring_config(path: str | None) -> tuple[MonitoringConfig, str]:
-    """The config's monitoring section and its webhook URL ("" if none or unreadable: reported)."""
+    """The config's monitoring section and its webhook's secret reference ("" if none)."""
     if not path:
         return MonitoringConfig(), ""
-    from mlops.alerts.secrets import SecretError, read_secret
     from mlops_cli.pipelines import load_pipeline
 
     config = load_pipeline(path).config
     monitoring = getattr(config, "monitoring", None)
     if not isinstance(monitoring, MonitoringConfig):
         raise UsageError(f"{path}: has no monitoring: section (use a training pipeline config)")
-    reference = str(getattr(config, "notify_webhook", "") or "")
-    if not reference:
-        return monitoring, ""
-    try:
-        return monitoring, read_secret(reference)
-    except SecretError as error:  # the report and the other channels still count: warn, go on
-        print(f"mlops: warning: notify_webhook: {error}; no webhook alert", file=sys.stderr)
-        return monitoring, ""
+    return monitoring, str(getattr(config, "notify_webhook", "") or "")
 
 
 def _summary(result: Any, report: str, metrics: str, sent: dict[str, str]) -> str:

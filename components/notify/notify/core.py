@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlops.alerts.notifier import Alert, Channel, ChannelError, LogChannel, Notifier, WebhookChannel
-from mlops.alerts.secrets import SecretError, read_secret
+from mlops.alerts.notifier import Alert, Channel, ChannelError, LogChannel, Notifier, webhook_from_secret
 
 log = logging.getLogger("notify")
 
@@ -67,8 +66,8 @@ def send(
     results: dict[str, str] = {}
     if webhook_secret:
         try:
-            channels.append(WebhookChannel(read_secret(webhook_secret, environ=environ), timeout_seconds))
-        except (SecretError, ChannelError) as error:
+            channels.append(webhook_from_secret(webhook_secret, timeout_seconds=timeout_seconds, environ=environ))
+        except ChannelError as error:
             log.error("no webhook notification: %s", error)
             results["webhook"] = f"failed: {error}"
     return {**Notifier(channels).notify(outcome.alert()), **results}

@@ -21,7 +21,7 @@ import logging
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlops import storage
+from mlops.alerts.secrets import SecretError, read_secret
 from mlops.retries import retry_transient
 
 log = logging.getLogger("mlops.alerts")
@@ -125,6 +126,18 @@ class WebhookChannel:
             raise ChannelError("the webhook secret is not a valid URL") from None
         except http.client.HTTPException as error:  # a malformed answer
             raise ChannelError(f"the webhook's answer could not be read ({type(error).__name__})") from None
+
+
+def webhook_from_secret(
+    reference: str, *, timeout_seconds: float = 10.0, environ: Mapping[str, str] | None = None
+) -> WebhookChannel:
+    """The webhook channel whose URL the secret `reference` names (env:NAME, secretmanager:...),
+    read now; ChannelError (never the URL) when the secret cannot be read or is not a URL."""
+    try:
+        url = read_secret(reference, environ=environ)
+    except SecretError as error:
+        raise ChannelError(str(error)) from None
+    return WebhookChannel(url, timeout_seconds)
 
 
 class DedupStore:
