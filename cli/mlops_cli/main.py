@@ -9,6 +9,7 @@ mlops models list MODEL_NAME
 mlops deploy | predict | endpoints list | promote | rollback | undeploy (mlops_cli.deploy)
 mlops schedule create|list|delete CONFIG   (mlops_cli.schedule)
 mlops monitor --model NAME[:VERSION] --window 1d [--end TIME] [--report PATH]   (mlops_cli.monitor; exit 3: crossed)
+mlops monitor-vertex MODEL[:VERSION] --config FILE [--endpoint NAME | --table bq://...]   (mlops_cli.vertex_monitoring)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from mlops.config import Settings, load_settings
-from mlops_cli import batch, deploy, monitor, report, schedule
+from mlops_cli import batch, deploy, monitor, report, schedule, vertex_monitoring
 from mlops_cli.errors import describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
 from mlops_cli.stopping import RunCancelled
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_parsers(commands)
     schedule.add_parser(commands)
     monitor.add_parser(commands)
+    vertex_monitoring.add_parser(commands)
     return parser
 
 
@@ -76,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, settings, load_pipeline(args.config))
         if args.command == monitor.COMMAND:
             return monitor.monitor(args, settings)
+        if args.command == vertex_monitoring.COMMAND:
+            return vertex_monitoring.configure(args, settings)
         if args.command == "batch-predict":
             return batch.batch_predict(args, settings)
         if args.command == "compile":

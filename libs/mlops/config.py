@@ -80,6 +80,18 @@ class RequestLoggingConfig(_Section):
         return self
 
 
+class ModelMonitoringConfig(_Section):
+    """Where and when Vertex AI Model Monitoring runs for a deployed version (`mlops monitor-vertex`,
+    mlops.monitoring.vertex); thresholds and windows come from the pipeline config's `monitoring:`."""
+
+    # Vertex writes each monitoring job's results here; terraform's `monitoring` bucket.
+    output_uri: str = Field(default="", pattern=r"^(gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?)?$")
+    cron: str = Field(default="TZ=UTC 0 2 * * *", description="When the skew and drift jobs run (cron, optional TZ=)")
+    emails: list[str] = Field(default_factory=list, description="Addresses Vertex AI e-mails alerts to")
+    # Cloud Monitoring channels (projects/P/notificationChannels/ID), e.g. terraform's alerting module's.
+    notification_channels: list[str] = Field(default_factory=list)
+
+
 class ServingConfig(_Section):
     """How models are deployed for online prediction (docs/deploying.md)."""
 
@@ -89,6 +101,7 @@ class ServingConfig(_Section):
     min_replicas: int = Field(default=1, ge=1)
     max_replicas: int = Field(default=1, ge=1)
     request_logging: RequestLoggingConfig = Field(default_factory=RequestLoggingConfig)
+    model_monitoring: ModelMonitoringConfig = Field(default_factory=ModelMonitoringConfig)
     # The identity deployed models run as on Vertex AI (terraform/ creates it); None: Vertex's default.
     service_account: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     # Local target: how long `mlops deploy` waits for the server's health route to answer 200.

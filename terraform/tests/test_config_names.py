@@ -71,6 +71,7 @@ def mismatches(config: dict[str, Any], tfvars: dict[str, Any], accounts: set[str
         "staging": config["gcp"]["staging_bucket"],
         "specs": delivery["specs_uri"],
         "deploys": delivery["deploy_records_uri"],
+        "monitoring": config["serving"]["model_monitoring"]["output_uri"],
     }.items():
         expect(f"buckets.{role}", buckets.get(role), bucket_of(uri))
     expect("pipeline_root", tfvars.get("pipeline_root"), config["gcp"]["pipeline_root"])
@@ -126,8 +127,10 @@ def test_the_environment_creates_the_configs_names(environment: str, accounts: s
         lambda config: config["delivery"].update(kfp_repository="https://europe-west2-kfp.pkg.dev/acme-mlops-dev/other"),
         lambda config: config["serving"].update(service_account="robot@acme-mlops-dev.iam.gserviceaccount.com"),
         lambda config: config.update(feature_store_uri="vertex://acme-mlops-dev/europe-west2?dataset=features&online_store=x"),
+        lambda config: config["serving"]["model_monitoring"].update(output_uri="gs://acme-mlops-dev-data/monitoring"),
     ],
-    ids=["bucket", "pipeline-root", "image-repository", "kfp-repository", "service-account", "online-store"],
+    ids=["bucket", "pipeline-root", "image-repository", "kfp-repository", "service-account", "online-store",
+         "monitoring-output"],  # fmt: skip
 )
 def test_a_name_terraform_does_not_create_is_reported(change: Any, accounts: set[str]) -> None:
     config = copy.deepcopy(load_config("dev"))

@@ -13,12 +13,16 @@ import pytest
 
 from terraform_files import (
     CONTRACT_ACCOUNTS,
+    TERRAFORM,
+    blocks,
     forbidden_project_grants,
     load_all,
+    parse_file,
     parse_text,
     primitive_roles_anywhere,
     project_grants,
     service_accounts,
+    unquote,
 )
 
 # The only project-level roles mlops-cloud-build may hold, each justified where it is granted
@@ -164,3 +168,22 @@ resource "google_project_iam_member" "by_email" {
   member  = "serviceAccount:mlops-cloud-build@acme-mlops-dev.iam.gserviceaccount.com"
 }"""
     assert "roles/cloudbuild.builds.builder" in cloud_build_project_roles(documents(literal))
+
+
+def test_the_vertex_ai_agent_reads_both_datasets_and_writes_only_the_monitoring_bucket(
+    real: dict[str, dict[str, Any]],
+) -> None:
+    """Model Monitoring runs as Vertex AI's service agent: it must read the logged requests and the
+    training table, and write results to the monitoring bucket, and hold nothing at project level
+    from us (Google grants its agent role)."""
+    roles = parse_file(TERRAFORM / "modules" / "iam" / "resource_roles.tf")
+    (reads,) = (b for b in blocks({"r": roles}) if b.name == "monitoring_reads")
+    assert unquote(reads.body["role"]) == "roles/bigquery.dataViewer"
+    assert "vertex_ai_agent" in unquote(reads.body["member"])
+    assert "serving_logs" in str(reads.body["for_each"]) and "features" in str(reads.body["for_each"])
+    text = (TERRAFORM / "modules" / "iam" / "resource_roles.tf").read_text()
+    grants = text[text.index("bucket_grants = {") : text.index("bucket_bindings")]
+    assert grants.count("local.vertex_ai_agent") == 1
+    assert 'monitoring = {\n      # Model Monitoring' in grants
+    assert '"roles/storage.objectAdmin" = local.vertex_ai_agent' in grants
+    assert not [g for g in project_grants(real) if "vertex_ai_agent" in g.address or "gcp-sa-aiplatform" in str(g)]

@@ -137,6 +137,10 @@ class VertexEndpoints:
             "model_version_id": answer.model_version_id,
         }
 
+    def resource_name(self, endpoint_name: str) -> str:
+        """The endpoint's resource name (projects/P/locations/L/endpoints/ID); EndpointError if none."""
+        return str(self._get(endpoint_name).resource_name)
+
     # Internals.
     def _where(self) -> dict[str, Any]:
         """The SDK's project, location and credentials arguments."""

@@ -5,11 +5,12 @@ settings = {
   environment = "dev"
 
   buckets = {
-    data      = "acme-mlops-dev-data"      # storage_root
-    pipelines = "acme-mlops-dev-pipelines" # gcp.pipeline_root
-    staging   = "acme-mlops-dev-staging"   # gcp.staging_bucket
-    specs     = "acme-mlops-dev-specs"     # delivery.specs_uri
-    deploys   = "acme-mlops-dev-deploys"   # delivery.deploy_records_uri
+    data       = "acme-mlops-dev-data"       # storage_root
+    pipelines  = "acme-mlops-dev-pipelines"  # gcp.pipeline_root
+    staging    = "acme-mlops-dev-staging"    # gcp.staging_bucket
+    specs      = "acme-mlops-dev-specs"      # delivery.specs_uri
+    deploys    = "acme-mlops-dev-deploys"    # delivery.deploy_records_uri
+    monitoring = "acme-mlops-dev-monitoring" # serving.model_monitoring.output_uri
   }
   pipeline_root = "gs://acme-mlops-dev-pipelines/root"
   specs_uri     = "gs://acme-mlops-dev-specs/pipelines"

@@ -5,11 +5,12 @@ settings = {
   environment = "prod"
 
   buckets = {
-    data      = "acme-mlops-prod-data"      # storage_root
-    pipelines = "acme-mlops-prod-pipelines" # gcp.pipeline_root
-    staging   = "acme-mlops-prod-staging"   # gcp.staging_bucket
-    specs     = "acme-mlops-prod-specs"     # delivery.specs_uri
-    deploys   = "acme-mlops-prod-deploys"   # delivery.deploy_records_uri
+    data       = "acme-mlops-prod-data"       # storage_root
+    pipelines  = "acme-mlops-prod-pipelines"  # gcp.pipeline_root
+    staging    = "acme-mlops-prod-staging"    # gcp.staging_bucket
+    specs      = "acme-mlops-prod-specs"      # delivery.specs_uri
+    deploys    = "acme-mlops-prod-deploys"    # delivery.deploy_records_uri
+    monitoring = "acme-mlops-prod-monitoring" # serving.model_monitoring.output_uri
   }
   pipeline_root = "gs://acme-mlops-prod-pipelines/root"
   specs_uri     = "gs://acme-mlops-prod-specs/pipelines"

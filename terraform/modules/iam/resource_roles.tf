@@ -9,6 +9,8 @@ locals {
   terraform         = { "mlops-terraform" = google_service_account.terraform.member }
   pipeline_triggers = { "pipeline-triggers" = google_service_account.pipeline_triggers.member }
   promotion_readers = { for member in var.promotion_readers : member => member }
+  # Vertex AI's own service agent (Google-managed, created with the API) runs Model Monitoring jobs.
+  vertex_ai_agent = { "vertex-ai-service-agent" = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-aiplatform.iam.gserviceaccount.com" }
 
   # bucket role (modules/storage) => role => {label => member}
   bucket_grants = {
@@ -41,6 +43,11 @@ locals {
       "roles/storage.objectAdmin" = merge(local.cloud_build, local.terraform)
       # The next environment's build reads the deploy record it promotes.
       "roles/storage.objectViewer" = local.promotion_readers
+    }
+    monitoring = {
+      # Model Monitoring jobs (`mlops monitor-vertex`) write their results under
+      # serving.model_monitoring.output_uri.
+      "roles/storage.objectAdmin" = local.vertex_ai_agent
     }
   }
 
@@ -116,6 +123,22 @@ resource "google_bigquery_dataset_iam_member" "serving_logs" {
   dataset_id = var.datasets["serving_logs"]
   role       = "roles/bigquery.dataViewer"
   member     = google_service_account.vertex_pipelines.member
+}
+
+# Model Monitoring reads the logged requests (serving_logs) and the training table it compares them
+# with (features) as Vertex AI's service agent, not as the pipelines' account. Its project-level
+# role (roles/aiplatform.serviceAgent, which runs the BigQuery jobs) is granted by Google.
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+resource "google_bigquery_dataset_iam_member" "monitoring_reads" {
+  for_each = toset(["serving_logs", "features"])
+
+  project    = var.project_id
+  dataset_id = var.datasets[each.value]
+  role       = "roles/bigquery.dataViewer"
+  member     = local.vertex_ai_agent["vertex-ai-service-agent"]
 }
 
 # Acting as a service account (iam.serviceAccountUser), granted on that one account:

@@ -9,7 +9,8 @@ variable "settings" {
     environment = string # config environment: dev or prod (_ENVIRONMENT of the Cloud Build triggers)
 
     # Bucket role => name: data (storage_root), pipelines (gcp.pipeline_root), staging
-    # (gcp.staging_bucket), specs (delivery.specs_uri), deploys (delivery.deploy_records_uri).
+    # (gcp.staging_bucket), specs (delivery.specs_uri), deploys (delivery.deploy_records_uri),
+    # monitoring (serving.model_monitoring.output_uri).
     buckets       = map(string)
     pipeline_root = string # config gcp.pipeline_root, passed to the trigger functions
     specs_uri     = string # config delivery.specs_uri, passed to the trigger functions

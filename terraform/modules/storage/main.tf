@@ -1,4 +1,4 @@
-# The platform's buckets (data, pipelines, staging, specs, deploys). Every bucket: uniform
+# The platform's buckets (data, pipelines, staging, specs, deploys, monitoring). Every bucket: uniform
 # bucket-level access (IAM only, no object ACLs), public access prevented, object versioning, and
 # lifecycle rules that bound what versioning keeps. Access is granted per bucket in modules/iam.
 resource "google_storage_bucket" "this" {

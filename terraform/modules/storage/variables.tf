@@ -9,12 +9,12 @@ variable "location" {
 }
 
 variable "buckets" {
-  description = "Buckets to create: role (data, pipelines, staging, specs, deploys) => globally unique bucket name."
+  description = "Buckets to create: role (data, pipelines, staging, specs, deploys, monitoring) => globally unique bucket name."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for role in keys(var.buckets) : contains(["data", "pipelines", "staging", "specs", "deploys"], role)])
-    error_message = "Bucket roles are data, pipelines, staging, specs and deploys (modules/iam grants access by role)."
+    condition     = alltrue([for role in keys(var.buckets) : contains(["data", "pipelines", "staging", "specs", "deploys", "monitoring"], role)])
+    error_message = "Bucket roles are data, pipelines, staging, specs, deploys and monitoring (modules/iam grants access by role)."
   }
 }
 
