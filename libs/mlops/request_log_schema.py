@@ -8,6 +8,7 @@ model's raw inputs (numbers as DOUBLE, anything else as text, as sent), then the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -35,3 +36,12 @@ def request_log_schema(input_kinds: Mapping[str, str]) -> pa.Schema:
         pa.field(column, pa.float64() if kind == "number" else pa.string()) for column, kind in input_kinds.items()
     ]
     return pa.schema([*REQUEST_FIELDS, *inputs, *PREDICTION_FIELDS])
+
+
+def log_value(value: Any, kind: str) -> Any:
+    """An input value as the log stores it: a number as a float, anything else as text, null as null."""
+    if value is None:
+        return None
+    if kind == "number":
+        return float(value)
+    return str(value)

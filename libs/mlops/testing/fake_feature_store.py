@@ -6,7 +6,8 @@
         assert fake.requests_to("POST", "/v1/projects/p/locations/us-central1/featureOnlineStores")
 
 BigQuery: datasets insert, tables get/delete, Parquet load jobs (multipart uploads, which the client
-sends for files under 5 MiB when given their size), query jobs, jobs get and getQueryResults. Loaded
+sends for files under 5 MiB when given their size), query jobs (named parameters bound as literals),
+jobs get and getQueryResults (paged by maxResults and pageToken; TIMESTAMP and REPEATED cells). Loaded
 Parquet lands in an in-memory DuckDB database (schema = dataset) and queries run there after a small
 BigQuery-to-DuckDB rewrite (backtick identifiers, `* EXCEPT`, FLOAT64/INT64), so tests check what
 the production SQL computes. Vertex AI v1: featureOnlineStores and featureViews get/create (finished
@@ -52,7 +53,14 @@ _ROUTES = [
     ("GET", r"/v1/(?P<sync>projects/.+/featureViewSyncs/[^/]+)", "_get"),
     ("POST", _VIEW + ":fetchFeatureValues", "_fetch"),
 ]
-_BQ_TYPES = {"BIGINT": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "FLOAT", "VARCHAR": "STRING", "TIMESTAMP": "DATETIME"}
+_BQ_TYPES = {
+    "BIGINT": "INTEGER",
+    "INTEGER": "INTEGER",
+    "DOUBLE": "FLOAT",
+    "VARCHAR": "STRING",
+    "TIMESTAMP": "DATETIME",
+    "TIMESTAMP WITH TIME ZONE": "TIMESTAMP",
+}
 Result = tuple[list[str], list[tuple[Any, ...]], list[str]]  # column names, rows, DuckDB types
 
 
@@ -172,7 +180,9 @@ class FakeFeatureStoreApi:
         return self._done(job, {"load": {"outputRows": str(rows)}})
 
     def _query_job(self, call: _Call) -> Any:
-        result = self._run(bigquery_to_duckdb(call.body["configuration"]["query"]["query"]))
+        query = call.body["configuration"]["query"]
+        sql = _bind(query["query"], query.get("queryParameters", []))
+        result = self._run(bigquery_to_duckdb(sql))
         self._results[call.body["jobReference"]["jobId"]] = result
         return self._done(call.body, {"query": {"statementType": "SELECT" if result[0] else "DDL"}})
 
@@ -181,9 +191,14 @@ class FakeFeatureStoreApi:
 
     def _query_results(self, call: _Call) -> Any:
         names, rows, types = self._results[call.match["job"]]
-        values = [{"f": [{"v": _cell(value)} for value in row]} for row in rows]
+        # Pages as the API gives them: maxResults rows from the offset pageToken carries.
+        start = int(call.query.get("pageToken", ["0"])[0])
+        size = int(call.query.get("maxResults", [str(len(rows) or 1)])[0]) or len(rows)
+        page = rows[start : start + size]
+        values = [{"f": [{"v": _cell(value)} for value in row]} for row in page]
         result = {"jobReference": self.jobs[call.match["job"]]["jobReference"], "jobComplete": True}
-        return {**result, "schema": _schema(names, types), "totalRows": str(len(rows)), "rows": values}
+        result = {**result, "schema": _schema(names, types), "totalRows": str(len(rows)), "rows": values}
+        return {**result, "pageToken": str(start + size)} if start + size < len(rows) else result
 
     def _run(self, sql: str) -> Result:
         try:
@@ -192,7 +207,12 @@ class FakeFeatureStoreApi:
             raise ApiError(400, f"fake BigQuery cannot run the query: {error}") from None
         if cursor.description is None:
             return [], [], []
-        return [d[0] for d in cursor.description], cursor.fetchall(), [str(d[1]) for d in cursor.description]
+        names, types = [d[0] for d in cursor.description], [str(d[1]) for d in cursor.description]
+        if any("WITH TIME ZONE" in kind for kind in types):
+            # DuckDB's own conversion of zoned timestamps needs pytz, which is not locked; Arrow's does not.
+            table = cursor.to_arrow_table()
+            return names, [tuple(row.values()) for row in (table.to_pylist() if table is not None else [])], types
+        return names, cursor.fetchall(), types
 
     def _done(self, job: dict[str, Any], statistics: dict[str, Any]) -> dict[str, Any]:
         reference = job["jobReference"]
@@ -249,15 +269,34 @@ def _name(match: dict[str, str]) -> str:
 
 
 def _schema(names: list[str], types: list[str]) -> dict[str, Any]:
-    fields = [
-        {"name": n, "type": _BQ_TYPES.get(t, "STRING"), "mode": "NULLABLE"} for n, t in zip(names, types, strict=True)
-    ]
+    fields = []
+    for name, kind in zip(names, types, strict=True):
+        repeated = kind.endswith("[]")  # a DuckDB list: a REPEATED field
+        bq_type = _BQ_TYPES.get(kind.removesuffix("[]"), "STRING")
+        fields.append({"name": name, "type": bq_type, "mode": "REPEATED" if repeated else "NULLABLE"})
     return {"fields": fields}
 
 
-def _cell(value: Any) -> str | None:
-    """A value as tabledata JSON has it: a string (DATETIME in ISO form) or null."""
-    return None if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _cell(value: Any) -> Any:
+    """A value as tabledata JSON has it: a string (DATETIME in ISO form, TIMESTAMP in microseconds
+    since the epoch), a list of cells for a REPEATED field, or null."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [{"v": _cell(item)} for item in value]
+    if getattr(value, "tzinfo", None) is not None:
+        return str(round(value.timestamp() * 1_000_000))
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _bind(sql: str, parameters: list[dict[str, Any]]) -> str:
+    """`sql` with each named query parameter (@name) replaced by its value as a DuckDB literal."""
+    literals = {}
+    for parameter in parameters:
+        kind, value = parameter["parameterType"]["type"], parameter["parameterValue"].get("value")
+        text = "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+        literals[parameter["name"]] = f"CAST({text} AS TIMESTAMPTZ)" if kind == "TIMESTAMP" else text
+    return re.sub(r"@(\w+)", lambda match: literals.get(match.group(1), match.group(0)), sql)
 
 
 def _value(value: Any) -> dict[str, Any]:
