@@ -13,7 +13,7 @@ def monitor(
     source_uri: str,
     window: str,
     window_end: str,
-    monitoring_config: dict,
+    monitoring_config: str,
     alerts_dir: str,
     webhook_secret: str,
     report: Output[HTML],
@@ -31,7 +31,7 @@ def monitor(
         source_uri: the request log folder the model server writes (one Parquet file per batch).
         window: the window's length: a count and a unit (m, h, d, w), e.g. 1d.
         window_end: the window's end, ISO 8601 (no zone: UTC); empty for the time the step runs.
-        monitoring_config: the pipeline config's `monitoring:` section (thresholds, bins, health).
+        monitoring_config: the pipeline config's `monitoring:` section as JSON (thresholds, bins, health).
         alerts_dir: the folder of the alert file and the dedup record (shared with `mlops monitor`).
         webhook_secret: env:NAME or secretmanager:... naming the webhook URL; empty for none.
         report: the HTML report.

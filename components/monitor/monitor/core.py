@@ -9,6 +9,7 @@ or the library's MonitoringError/RegistryError, each naming the value.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -57,13 +58,18 @@ class MonitorOutcome:
         return {**asdict(self), "crossed": self.crossed}
 
 
-def parse_config(document: Mapping[str, Any]) -> MonitoringConfig:
-    """The `monitoring:` section as the pipeline passed it (a dict); MonitorError naming each bad key.
-
-    KFP hands a dict's numbers over as floats (10 -> 10.0): pydantic takes a whole float for an int.
-    """
+def parse_config(document: str | Mapping[str, Any]) -> MonitoringConfig:
+    """The `monitoring:` section as JSON text (what the pipeline passes) or a mapping; MonitorError
+    naming each bad key. JSON text, not a KFP dict: a null (an unset latency check) must survive,
+    and KFP refuses None inside dict parameters."""
     try:
-        return MonitoringConfig.model_validate(dict(document))
+        data = json.loads(document) if isinstance(document, str) else dict(document)
+    except ValueError as error:
+        raise MonitorError(f"monitoring config: not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise MonitorError(f"monitoring config: expected a JSON object, got {type(data).__name__}")
+    try:
+        return MonitoringConfig.model_validate(data)
     except ValidationError as error:
         raise MonitorError("monitoring config: " + "; ".join(problems(error, show_input=True))) from None
 
@@ -100,7 +106,7 @@ def run_monitor(
     source_uri: str,
     window: str,
     window_end: str,
-    config: Mapping[str, Any],
+    config: str | Mapping[str, Any],
     *,
     report_path: str,
     metrics_path: str,

@@ -17,12 +17,13 @@ def test_wrapper_writes_report_metrics_and_returns_what_crossed(registered: Regi
     metrics = Metrics(name="metrics", uri=str(tmp_path / "metrics"), metadata={})
     text = component.monitor(
         registered.registry_uri, MODEL, "", registered.requests, "1d", END.isoformat(),
-        {"numeric_bins": 10.0}, str(tmp_path / "alerts"), "", report, metrics,  # KFP passes 10 as 10.0
+        '{"health": {"max_latency_p99_ms": null}}', str(tmp_path / "alerts"), "", report, metrics,
     )  # fmt: skip
     outcome = json.loads(text)
     assert outcome["crossed_features"] == ["tenure_months"] and outcome["alert"] == {"log": "sent", "file": "sent"}
     assert metrics.metadata["rows"] == 60.0 and metrics.metadata["skew/tenure_months"] > 0.3
     assert set(metrics.metadata) >= {"requests", "drift/tenure_months", "health/error_rate", "skew/support_calls"}
+    assert "health/latency_p99_ms" not in metrics.metadata  # null in the JSON: no p99 check
     written = json.loads(Path(metrics.path).read_text())  # kfp.local does not write it: the step does
     assert written["metrics"] == metrics.metadata
     assert "<html" in Path(report.path).read_text().lower()
@@ -43,7 +44,7 @@ def test_component_runs_as_a_pipeline_step_and_a_crossing_is_not_a_failure(
             source_uri=source_uri,
             window="1d",
             window_end=END.isoformat(),
-            monitoring_config={},
+            monitoring_config="{}",
             alerts_dir=alerts_dir,
             webhook_secret="",
         )

@@ -64,6 +64,7 @@ def test_a_window_like_training_crosses_nothing_and_sends_nothing(registered: Re
         ({"window_end": "2026-10-01T00:00:00Z"}, MonitoringError, "no requests of model 'churn-classifier' version 1"),
         ({"config": {"sampling_rate": 2}}, MonitorError, "monitoring config: sampling_rate: Input should be less"),
         ({"config": {"thresholds": {"age": 0.1}}}, MonitoringConfigError, r"feature\(s\) \['age'\] that"),
+        ({"config": "[1]"}, MonitorError, "monitoring config: expected a JSON object, got list"),
         ({"source_uri": "/nowhere/requests"}, MonitorError, "source /nowhere/requests: no such folder"),
         ({"source_uri": "/p/predictions.parquet"}, MonitorError, "hold key columns and predictions only"),
     ],

@@ -94,6 +94,7 @@ def register_monitored(tmp_path: Path, requests: Path | None = None) -> Register
     `tmp_path/registry`; a request log in `requests` (default `tmp_path/requests`), one endpoint's
     folder: the day before yesterday like training, yesterday (the day before END) tenure +500 with defects.
     """
+    tmp_path.mkdir(parents=True, exist_ok=True)
     train = training_table(tmp_path / "train.parquet")
     bundle = tmp_path / "bundle"
     save_bundle(fit_bundle("churn", train, "dummy"), str(bundle))
