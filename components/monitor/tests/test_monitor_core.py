@@ -2,6 +2,8 @@
 bad input refused before anything is written."""
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,33 @@ def test_bad_input_is_refused_by_name_and_writes_nothing(
     with pytest.raises(error, match=message):
         monitor(registered, tmp_path, **changes)
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "alerts").exists()
+
+
+def test_the_alert_reaches_a_webhook_and_an_unreadable_secret_does_not_fail_the_step(
+    registered: Registered, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # - http.server's naming
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("MONITOR_TEST_WEBHOOK", f"http://127.0.0.1:{server.server_address[1]}/hook")
+    try:
+        _, outcome = monitor(registered, tmp_path / "a", webhook_secret="env:MONITOR_TEST_WEBHOOK")
+    finally:
+        server.shutdown()
+    assert outcome.alert == {"log": "sent", "file": "sent", "webhook": "sent"}
+    [message] = received
+    assert message["text"].startswith("[WARNING] churn-classifier version 1: monitoring thresholds crossed")
+    assert "crossed: tenure_months, error_rate" in message["text"]
+
+    _, unread = monitor(registered, tmp_path / "b", webhook_secret="env:MONITOR_UNSET_WEBHOOK")
+    assert unread.alert == {"log": "sent", "file": "sent"}  # no webhook channel; the others still count
