@@ -42,7 +42,7 @@ COMPONENTS = sorted(
     folder.name for folder in (REPO / "components").iterdir()
     if "vertex_component(" in ((folder / "BUILD").read_text() if (folder / "BUILD").exists() else "")
 )  # fmt: skip
-TRAINING_SPECS = {"churn", "energy"}  # the configs whose pipeline (training) runs notify
+NOTIFY_SPECS = {"churn", "energy", "churn-monitoring"}  # the configs whose pipeline (training, monitoring) runs notify
 ALL_SPECS = {path.stem for path in (REPO / "config/pipelines").glob("*.yaml")}
 
 
@@ -185,7 +185,7 @@ class DeliveryRehearsalTest(unittest.TestCase):
         self.assertSucceeded(status, log)
         self.assertIn("fetching --deepen", log)  # the one-commit clone did not hold the deployed commit
         self.assertEqual(pushed, {"notify"})
-        self.assertEqual(self.published(log), TRAINING_SPECS)
+        self.assertEqual(self.published(log), NOTIFY_SPECS)
         self.assertEqual(self.record()["commit"], head)
 
     def test_3_shared_lib_ships_its_dependents(self) -> None:

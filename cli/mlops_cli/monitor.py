@@ -39,13 +39,9 @@ def add_parser(commands: Any) -> None:
 
 def monitor(args: argparse.Namespace, settings: Settings) -> int:
     """Run one monitoring window; prints a summary; exit code 0, or EXIT_CROSSED."""
-    from mlops.alerts.notifier import ChannelError, DedupStore, FileChannel, LogChannel, Notifier, webhook_from_secret
     from mlops.endpoints import parse_model_ref
-    from mlops.model_bundle import read_bundle
-    from mlops.monitoring.baseline import version_baseline
-    from mlops.monitoring.monitor import Window, monitor_window
-    from mlops.monitoring.outputs import send_alert, write_metrics, write_report
-    from mlops.registry import open_registry
+    from mlops.monitoring.monitor import Window
+    from mlops.monitoring.run import output_stem, publish, score_version
 
     try:
         length = parse_window(args.window)
@@ -54,31 +50,19 @@ def monitor(args: argparse.Namespace, settings: Settings) -> int:
     window = Window.ending(_end(args.end), length)
     config, webhook = _monitoring_config(args.config)
     name, number = parse_model_ref(args.model)
-    registry = open_registry(settings.resolved_registry_uri())
-    version = registry.get_version(name, number) if number else registry.get(name)
-    if version is None:
-        raise UsageError(f"model {name!r} has no default version in {registry!r}; give NAME:VERSION")
-    baseline = version_baseline(version)
-    sha = read_bundle(version.bundle_uri).model_sha256
     log_folder = args.request_log or storage.join(local_root(settings), "requests")
-    result = monitor_window(
-        baseline, log_folder, sha, window, config, model=name, version=version.version, window_text=args.window
-    )
+    registry_uri = settings.resolved_registry_uri()
+    result = score_version(registry_uri, name, number or "", log_folder, window, config, window_text=args.window)
     out = storage.join(settings.metadata_dir, "monitoring")
-    stamp = f"{window.end:%Y%m%dT%H%M%SZ}-{args.window}"
-    report = args.report or storage.join(out, f"{name}-v{version.version}-{stamp}.html")
+    report = args.report or storage.join(out, f"{output_stem(result)}.html")
     metrics = report.removesuffix(".html") + ".metrics.json"
-    write_report(result, report)
-    write_metrics(result, metrics)
-    channels: list[Any] = [LogChannel(), FileChannel(storage.join(out, "alerts.jsonl"))]
-    if webhook:
-        try:
-            channels.append(webhook_from_secret(webhook))
-        except ChannelError as error:  # the report and the other channels still count: warn, go on
-            print(f"mlops: warning: notify_webhook: {error}; no webhook alert", file=sys.stderr)
-    sent = send_alert(result, Notifier(channels, DedupStore(storage.join(out, "alerts-sent.json"))), report)
+    sent = publish(result, report, metrics, out, webhook, warn=_warn).alert
     print(_summary(result, report, metrics, sent))
     return EXIT_CROSSED if result.crossed else 0
+
+
+def _warn(text: str) -> None:
+    print(f"mlops: warning: {text}", file=sys.stderr)
 
 
 def _end(text: str | None) -> datetime:

@@ -19,7 +19,9 @@ from mlops.config import Settings
 from mlops.images import ImagesError
 
 COMMIT = "a" * 40
-COMPONENTS = ["ingest", "validate", "features", "train", "evaluate", "serve", "register", "notify", "batch_predict"]
+COMPONENTS = [
+    "ingest", "validate", "features", "train", "evaluate", "serve", "register", "notify", "batch_predict", "monitor"
+]  # fmt: skip
 
 
 def settings(tmp_path: Path, environment: str = "dev", registry: str = "localhost:5000") -> Settings:

@@ -1,0 +1,1 @@
+"""Monitor component: skew, drift and serving health of a registered version over a window of its request log."""

@@ -1,0 +1,121 @@
+"""One monitoring run of a registered version, from registry to alert: what `mlops monitor` and the
+monitoring pipeline's step (components/monitor) both do, written once.
+
+- `score_version`: the version (by number, or the registry's default), its baseline and model hash,
+  then `monitor_window` over the request log;
+- `publish`: the HTML report and the metrics JSON, then at most one alert per model, version and
+  window, through the log, a file of alerts and an optional webhook, deduplicated in `alerts_dir`
+  (shared by the CLI and the pipeline when they point at the same folder, so a window alerts once).
+
+Bad input (unknown model, no baseline, no requests in the window) raises MonitoringError or
+RegistryError naming the model, the file or the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from mlops import storage
+from mlops.monitoring.buckets import MonitoringError
+from mlops.monitoring.config import MonitoringConfig
+from mlops.monitoring.monitor import MonitoringResult, Window, monitor_window
+
+if TYPE_CHECKING:
+    from mlops.registry.base import ModelVersion
+
+log = logging.getLogger("mlops.monitoring")
+ALERTS_FILE, DEDUP_FILE = "alerts.jsonl", "alerts-sent.json"
+
+
+def parse_end(text: str | None, *, now: datetime | None = None) -> datetime:
+    """The window end: ISO 8601 (without a zone: UTC, as Window.ending reads it), or now if empty."""
+    if not text:
+        return now or datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise MonitoringError(f"window end {text!r} is not an ISO 8601 time, e.g. 2026-12-02T00:00:00Z") from None
+
+
+def find_version(registry_uri: str, model_name: str, version: str = "") -> ModelVersion:
+    """Version `version` of `model_name`, or its default version when `version` is empty."""
+    from mlops.registry import open_registry  # the registry's backends import cloud SDKs lazily
+
+    registry = open_registry(registry_uri)
+    found = registry.get_version(model_name, version) if version else registry.get(model_name)
+    if found is None:
+        raise MonitoringError(
+            f"model {model_name!r} has no default version in {registry_uri}; is it registered? (give a version)"
+        )
+    return found
+
+
+def score_version(
+    registry_uri: str,
+    model_name: str,
+    version: str,
+    request_log: str,
+    window: Window,
+    config: MonitoringConfig,
+    window_text: str = "",
+) -> MonitoringResult:
+    """Monitor one window of `request_log` for a registered version (its default if `version` is "")."""
+    from mlops.model_bundle import read_bundle
+    from mlops.monitoring.baseline import version_baseline
+
+    found = find_version(registry_uri, model_name, version)
+    baseline = version_baseline(found)
+    sha = read_bundle(found.bundle_uri).model_sha256
+    return monitor_window(
+        baseline, request_log, sha, window, config, model=model_name, version=found.version, window_text=window_text
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a run's outputs went, and what each alert channel did ("sent", "duplicate", "failed: ...")."""
+
+    report: str
+    metrics: str
+    alert: dict[str, str]
+
+
+def publish(
+    result: MonitoringResult,
+    report_uri: str,
+    metrics_uri: str,
+    alerts_dir: str,
+    webhook_secret: str = "",
+    *,
+    warn: Callable[[str], None] = log.warning,
+) -> Published:
+    """Write the report and the metrics JSON, then send the alert if anything crossed.
+
+    `alerts_dir` holds the alert file (local folders only: the file channel appends to a local file)
+    and the dedup record. An unreadable webhook secret is passed to `warn`, not raised: the report
+    and the other channels still count.
+    """
+    from mlops.alerts.notifier import ChannelError, DedupStore, FileChannel, LogChannel, Notifier, webhook_from_secret
+    from mlops.monitoring.outputs import send_alert, write_metrics, write_report
+
+    write_report(result, report_uri)
+    write_metrics(result, metrics_uri)
+    channels: list[Any] = [LogChannel()]
+    if storage.is_local(alerts_dir):
+        channels.append(FileChannel(storage.join(alerts_dir, ALERTS_FILE)))
+    if webhook_secret:
+        try:
+            channels.append(webhook_from_secret(webhook_secret))
+        except ChannelError as error:
+            warn(f"notify_webhook: {error}; no webhook alert")
+    notifier = Notifier(channels, DedupStore(storage.join(alerts_dir, DEDUP_FILE)))
+    return Published(report_uri, metrics_uri, send_alert(result, notifier, report_uri))
+
+
+def output_stem(result: MonitoringResult) -> str:
+    """`<model>-v<version>-<end>-<window>`: the default file name of a run's report and metrics."""
+    return f"{result.model}-v{result.version}-{result.end:%Y%m%dT%H%M%SZ}-{result.window}"

@@ -1,0 +1,133 @@
+"""The monitoring pipeline: one step (components/monitor) that scores skew, drift and serving health
+of a registered version over one window of its request log, writes an HTML report and metrics, and
+alerts once per window when a threshold is crossed; notify reports how the run ended (exit handler).
+
+`build_pipeline(config, images)` binds the steps to the images Pants built; every setting becomes a
+pipeline parameter (defaults from the config), so one compiled spec serves kfp.local, Docker and
+Vertex AI Pipelines, by hand or on a schedule (`mlops schedule create`). `DEFINITION` is what the
+`mlops` CLI runs (`mlops run --config config/pipelines/churn-monitoring.yaml`).
+"""
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from kfp import dsl
+
+from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
+from mlops.retries import RETRIES_ENV
+from monitor.component import build_component as monitor_component
+from monitoring.config import STEP, MonitoringPipelineConfig
+from notify.component import build_component as notify_component
+
+# The window ends "now" by default and the log grows: never cached. The registry and the log may be
+# remote: transient errors are retried. notify is the exit handler, so last.
+STEPS = (Step(STEP, "monitor", cacheable=False, transient=True), Step("notify", "notify", cacheable=False))
+
+
+def run_name(config: MonitoringPipelineConfig) -> str:
+    return f"{config.name}-monitoring"
+
+
+def pipeline_parameters(config: MonitoringPipelineConfig, stores: Stores) -> dict[str, Any]:
+    """The run's parameter values. Local paths are made absolute: steps may run in other folders
+    (kfp.local) or containers (Docker, which mounts the folders of absolute-path parameters)."""
+    monitor = config.monitor
+    return {
+        "registry_uri": stores.registry_uri,
+        "model_name": monitor.model_name,
+        "version": monitor.version,
+        "source_uri": _absolute(monitor.source),
+        "window": monitor.window,
+        "window_end": monitor.end,
+        # JSON text: a null (an unset latency check) must reach the step, and KFP refuses None in a dict.
+        "monitoring_config": config.monitoring.model_dump_json(),
+        "alerts_uri": _absolute(monitor.alerts_dir),
+        "webhook_secret": config.notify_webhook,
+    }
+
+
+def build_pipeline(
+    config: MonitoringPipelineConfig, images: Mapping[str, str], step_env: Mapping[str, str] | None = None
+) -> Callable[..., Any]:
+    """The KFP pipeline function for `config`, its steps bound to `images` and given the environment
+    variables `step_env` (how steps log: mlops.logs.step_logging_env)."""
+    monitor_op = monitor_component(images["monitor"])
+    notify_op = notify_component(images["notify"])
+    resources = config.resources_for(STEP)
+    described = f"Monitor {config.monitor.model_name} over {config.monitor.window} of its request log."
+
+    def with_env(task: dsl.PipelineTask) -> dsl.PipelineTask:
+        for name, value in (step_env or {}).items():
+            task.set_env_variable(name, value)
+        return task.set_caching_options(False)  # every step here is uncacheable (STEPS)
+
+    @dsl.pipeline(name=run_name(config), description=described)
+    def monitoring(
+        registry_uri: str,
+        model_name: str,
+        version: str,
+        source_uri: str,
+        window: str,
+        window_end: str,
+        monitoring_config: str,
+        alerts_uri: str,
+        webhook_secret: str,
+    ) -> None:
+        exit_task = with_env(notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret))
+        exit_task.set_display_name("notify")
+        with dsl.ExitHandler(exit_task, name="monitoring-steps"):
+            task = with_env(
+                monitor_op(
+                    registry_uri=registry_uri,
+                    model_name=model_name,
+                    version=version,
+                    source_uri=source_uri,
+                    window=window,
+                    window_end=window_end,
+                    monitoring_config=monitoring_config,
+                    alerts_dir=alerts_uri,
+                    webhook_secret=webhook_secret,
+                )
+            )
+            task.set_display_name(STEP).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
+            if resources.retries:  # transient errors only, retried by the step itself (mlops.retries)
+                task.set_env_variable(RETRIES_ENV, str(resources.retries))
+            if resources.infrastructure_retries:  # Vertex AI only: any failure, re-run by KFP
+                task.set_retry(num_retries=resources.infrastructure_retries, backoff_duration="30s")
+
+    return monitoring
+
+
+def check_source(config: MonitoringPipelineConfig) -> None:
+    """A local request log folder that does not exist stops the run before anything starts."""
+    source = config.monitor.source
+    if "://" not in source and not Path(source).is_dir():
+        raise PreflightError(
+            f"monitor.source {source}: no such folder; is a local endpoint serving with request logging? "
+            "(set monitor.source to the request log folder)"
+        )
+
+
+def prepare_alerts(config: MonitoringPipelineConfig, parameters: Mapping[str, Any]) -> None:
+    """Create the local alerts folder, so a containerized step gets it mounted (Docker mounts only
+    folders that exist)."""
+    alerts = str(parameters["alerts_uri"])
+    if "://" not in alerts:
+        Path(alerts).mkdir(parents=True, exist_ok=True)
+
+
+def _absolute(uri: str) -> str:
+    return uri if "://" in uri else str(Path(uri).resolve())
+
+
+DEFINITION = PipelineDefinition(
+    name="monitoring",
+    config_model=MonitoringPipelineConfig,
+    steps=STEPS,
+    run_name=run_name,
+    parameters=pipeline_parameters,
+    build=build_pipeline,
+    preflight=check_source,
+    preflight_parameters=prepare_alerts,
+)
