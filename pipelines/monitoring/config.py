@@ -27,7 +27,8 @@ class MonitorSection(_Section):
     version: str = Field(default="", pattern=r"^([0-9]+)?$", description="a version number; empty: the default")
     # The local environment's endpoints log here (<storage_root>/endpoints/local/requests): config/local.yaml.
     source: str = Field(
-        default=".mlops/data/endpoints/local/requests", description="the request log folder the model server writes"
+        default=".mlops/data/endpoints/local/requests",
+        description="the request log folder the model server writes, or bq://P.D.T[?deployed_model_id=ID]",
     )
     window: str = Field(default="1d", description="the window's length: a count and a unit (m, h, d, w)")
     end: str = Field(default="", description="the window's end, ISO 8601; empty: when the step runs")

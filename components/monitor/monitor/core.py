@@ -75,7 +75,13 @@ def parse_config(document: str | Mapping[str, Any]) -> MonitoringConfig:
 
 
 def check_source(uri: str) -> str:
-    """`uri` must be a request log folder (one Parquet file per batch of logged requests)."""
+    """`uri` must be a request log folder (one Parquet file per batch of logged requests), or Vertex
+    AI's request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`."""
+    if uri.startswith("bq://"):
+        from mlops.monitoring.bigquery_log import split_source
+
+        split_source(uri)  # MonitoringError naming the URI
+        return uri
     if uri.endswith(".parquet"):
         # A batch prediction output holds key columns and predictions, not the inputs the model saw.
         raise MonitorError(

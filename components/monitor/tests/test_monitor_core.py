@@ -12,22 +12,10 @@ from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.config import MonitoringConfigError
 from mlops.registry import RegistryError
 from mlops.testing.monitoring import DAY, END, MODEL, Registered
-from monitor.core import MonitorError, run_monitor
+from monitor.core import MonitorError
+from monitor_fixtures import monitor  # pants: no-infer-dep (the BUILD's fixtures target)
 
 pytest_plugins = ["monitor_fixtures"]
-
-
-def monitor(registered: Registered, out: Path, **changes: object):
-    arguments: dict = {"model_name": MODEL, "version": "", "source_uri": registered.requests, "window": "1d",
-                       "window_end": END.isoformat(), "config": {}}  # fmt: skip
-    arguments.update(changes)
-    return run_monitor(
-        registered.registry_uri,
-        report_path=str(out / "report.html"),
-        metrics_path=str(out / "metrics.json"),
-        alerts_dir=str(out / "alerts"),
-        **arguments,
-    )
 
 
 def test_the_shifted_feature_and_the_error_rate_cross_and_alert_once(registered: Registered, tmp_path: Path) -> None:

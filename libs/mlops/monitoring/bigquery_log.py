@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,11 +65,14 @@ def export_window(
     `model_sha256` the version the rows are recorded for (monitor_window selects by it), and
     `deployed_model_id` the deployed model to keep ("" for every one on the endpoint). `endpoint`
     points the client at another API root (a test's fake). MonitoringError names the table if it
-    cannot be read.
+    cannot be read. Without `endpoint`, $BIGQUERY_EMULATOR_HOST (google-cloud-bigquery's emulator
+    setting) if set, else BigQuery.
     """
     from google.api_core import exceptions  # pants: no-infer-dep (comes with google-cloud-bigquery)
     from google.cloud import bigquery
 
+    # The client's own emulator setting, so that a test (or a local emulator) reaches the same code.
+    endpoint = endpoint or os.environ.get("BIGQUERY_EMULATOR_HOST") or None
     project, table_id = _parse(table)
     sql = importlib.resources.files("mlops.monitoring").joinpath("sql/request_response_window.sql").read_text()
     parameters = [
@@ -125,8 +129,11 @@ def _instances(request: Any, inputs: Mapping[str, str], sha: str) -> tuple[list[
             "latency_ms": None,  # not in the table
         }
         for column, kind in inputs.items():
+            value = instance.get(column)
+            if kind != "number" and isinstance(value, float) and value.is_integer():
+                value = int(value)  # a category sent as 1.0 is "1", as monitoring's bins read it
             try:
-                row[column] = log_value(instance.get(column), kind)
+                row[column] = log_value(value, kind)
             except (TypeError, ValueError):
                 row[column] = None  # the server would have refused it; Vertex logged it anyway
         rows.append(row)
@@ -138,6 +145,16 @@ def _write(table: pa.Table, uri: str) -> None:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     storage.write_bytes(uri, sink.getvalue().to_pybytes())
+
+
+def split_source(source: str) -> tuple[str, str]:
+    """`bq://P.D.T?deployed_model_id=ID` -> ("bq://P.D.T", "ID"); without the query, ID is ""."""
+    table, _, query = source.partition("?")
+    options = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    if unknown := sorted(set(options) - {"deployed_model_id"}):
+        raise MonitoringError(f"{source!r}: unknown option(s) {unknown}; the only one is deployed_model_id")
+    _parse(table)
+    return table, options.get("deployed_model_id", "")
 
 
 def _parse(table: str) -> tuple[str, str]:

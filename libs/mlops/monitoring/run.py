@@ -13,8 +13,10 @@ RegistryError naming the model, the file or the window.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ from mlops.monitoring.config import MonitoringConfig
 from mlops.monitoring.monitor import MonitoringResult, Window, monitor_window
 
 if TYPE_CHECKING:
+    from mlops.monitoring.baseline import Baseline
     from mlops.registry.base import ModelVersion
 
 log = logging.getLogger("mlops.monitoring")
@@ -63,16 +66,41 @@ def score_version(
     config: MonitoringConfig,
     window_text: str = "",
 ) -> MonitoringResult:
-    """Monitor one window of `request_log` for a registered version (its default if `version` is "")."""
+    """Monitor one window of `request_log` for a registered version (its default if `version` is "").
+
+    `request_log` is a folder of request log files (the local model server's), or Vertex AI's
+    request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`.
+    """
     from mlops.model_bundle import read_bundle
     from mlops.monitoring.baseline import version_baseline
 
     found = find_version(registry_uri, model_name, version)
     baseline = version_baseline(found)
     sha = read_bundle(found.bundle_uri).model_sha256
-    return monitor_window(
-        baseline, request_log, sha, window, config, model=model_name, version=found.version, window_text=window_text
-    )
+    with _request_log_folder(request_log, baseline, sha, window) as folder:
+        result = monitor_window(
+            baseline, folder, sha, window, config, model=model_name, version=found.version, window_text=window_text
+        )
+    return result.model_copy(update={"request_log": request_log})
+
+
+@contextlib.contextmanager
+def _request_log_folder(source: str, baseline: Baseline, sha: str, window: Window) -> Iterator[str]:
+    """A folder of request log files for `source`: the folder itself, or for Vertex AI's
+    request-response table (`bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`) the window and the
+    one before it (drift's), read into a temporary folder (mlops.monitoring.bigquery_log)."""
+    if not source.startswith("bq://"):
+        yield source
+        return
+    from mlops.monitoring.bigquery_log import export_window, split_source
+
+    table, deployed_model_id = split_source(source)
+    inputs = {name: "number" if feature.kind == "numeric" else "category" for name, feature in baseline.features.items()}
+    with tempfile.TemporaryDirectory(prefix="mlops-request-log-") as folder:
+        both = Window(window.before().start, window.end)
+        exported = export_window(table, both, inputs, folder, sha, deployed_model_id=deployed_model_id)
+        log.info("%s: %d instances of %d requests read for %s", table, exported.instances, exported.requests, both)
+        yield folder
 
 
 @dataclass(frozen=True)
