@@ -95,7 +95,7 @@ def _request_log_folder(source: str, baseline: Baseline, sha: str, window: Windo
     from mlops.monitoring.bigquery_log import export_window, split_source
 
     table, deployed_model_id = split_source(source)
-    inputs = {name: "number" if feature.kind == "numeric" else "category" for name, feature in baseline.features.items()}
+    inputs = {name: "number" if f.kind == "numeric" else "category" for name, f in baseline.features.items()}
     with tempfile.TemporaryDirectory(prefix="mlops-request-log-") as folder:
         both = Window(window.before().start, window.end)
         exported = export_window(table, both, inputs, folder, sha, deployed_model_id=deployed_model_id)
