@@ -91,12 +91,14 @@ def run_pipeline(
     credentials: Any = None,
     images_dir: Path = Path("dist"),
     verbose: bool = False,
+    max_parallel: int | None = None,
 ) -> RunRecord:
     """Run `definition`'s pipeline for `config` with `runner`; local runs are recorded in the metadata store.
 
     `images_dir` is where `./pants package components::` wrote the images' metadata (docker, vertex).
     Local runs write kfp.local's step logs to `<metadata_dir>/logs/RUN_ID.log`, or with `verbose`
-    to stdout. A local run stopped by SIGINT/SIGTERM is recorded as CANCELLED, then raises
+    to stdout. Independent local tasks run at the same time, at most `max_parallel` (default: the
+    CPU count). A local run stopped by SIGINT/SIGTERM is recorded as CANCELLED, then raises
     RunCancelled (mlops_cli.stopping) with the line to print.
     """
     images = step_images(definition, runner, settings, images_dir)
@@ -137,6 +139,7 @@ def run_pipeline(
             mounts=mounts,
             log_path=None if verbose else Path(settings.metadata_dir) / "logs" / f"{record.run_id}.log",
             stopper=stopper,
+            max_parallel=max_parallel,
         )
         save_record(record, runs_dir(settings))
         store.result().record_run(record)

@@ -27,18 +27,21 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from kfp import dsl, local
 
 from mlops.runs import RunRecord, TaskRecord, now
-from mlops_cli.sdk_internals import extra_docker_volumes, local_step_sessions, local_task_hooks
+from mlops_cli.dag_runner import DagRunner
+from mlops_cli.sdk_internals import concurrent_dags, extra_docker_volumes, local_step_sessions, local_task_hooks
 from mlops_cli.step_errors import failed_step_report
 from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
+from mlops_cli.task_output import TaskStreams
 
 RUNNERS = ("subprocess", "docker")
 CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
@@ -49,44 +52,47 @@ def _progress(message: str) -> None:
 
 
 @contextlib.contextmanager
-def recording_tasks(record: RunRecord, log: IO[str] | None = None) -> Iterator[dict[str, tuple[int, int]]]:
+def recording_tasks(
+    record: RunRecord, streams: TaskStreams | None = None, cancelled: Callable[[], bool] = lambda: False
+) -> Iterator[dict[str, tuple[int, int]]]:
     """Record every task kfp.local runs into `record.tasks`, and print progress.
 
-    With `log` (the file kfp.local's output goes to), yields each task's (start, end) offsets in
-    it: its own output, where its error is (the exit handler writes after the failed step).
+    Tasks may run at the same time (mlops_cli.dag_runner), each in its own thread. With `streams`
+    (the run's stdout, to its log file), yields each task's (start, end) offsets in the log: its own
+    output, where its error is. A task that fails once `cancelled()` is true was stopped: CANCELLED.
     """
-    attempts: dict[str, int] = {}
     sections: dict[str, tuple[int, int]] = {}
-
-    def offset() -> int:
-        if log is None:
-            return 0
-        log.flush()
-        return log.tell()
+    local = threading.local()  # a task's attempts are counted in the thread that runs it
+    lock = threading.Lock()
+    started_count = [0]
 
     def count(component: str) -> None:
-        attempts[component] = attempts.get(component, 0) + 1
+        local.attempts = getattr(local, "attempts", 0) + 1
 
     def around(display: str, component: str, run: Callable[[], tuple[Any, str]]) -> None:
-        _progress(f"[{len(record.tasks) + 1}] {display}: started")
+        with lock:
+            started_count[0] += 1
+            number = started_count[0]
+        _progress(f"[{number}] {display}: started")
         started, started_at = time.perf_counter(), now()
-        before, start = attempts.get(component, 0), offset()
-        try:
+        local.attempts = 0
+        task_output: contextlib.AbstractContextManager[list[tuple[int, int]]] = contextlib.nullcontext([])
+        if streams is not None:
+            task_output = streams.task()
+        with task_output as offsets:
             outputs, status = run()
-        except RunCancelled:
-            task = TaskRecord(display, "CANCELLED", started_at, round(time.perf_counter() - started, 3))
-            task.attempts = attempts.get(component, 0) - before
-            record.tasks.append(task)
-            _progress(f"[{len(record.tasks)}] {display}: CANCELLED after {task.duration_seconds:.1f}s")
-            raise
-        sections[display] = (start, offset())
-        ran = attempts.get(component, 0) - before
+        if offsets:
+            sections[display] = offsets[0]
+        ran = local.attempts
         state = status.replace("SUCCESS", "SUCCEEDED").replace("FAILURE", "FAILED")
         if state == "SUCCEEDED" and ran == 0:
             state = "CACHED"
+        elif state == "FAILED" and cancelled():  # its process was ended by the stopper
+            state = "CANCELLED"
         task = TaskRecord(display, state, started_at, round(time.perf_counter() - started, 3), ran, _jsonable(outputs))
-        record.tasks.append(task)
-        _progress(f"[{len(record.tasks)}] {display}: {state} in {task.duration_seconds:.1f}s")
+        with lock:
+            record.tasks.append(task)
+        _progress(f"[{number}] {display}: {state} in {task.duration_seconds:.1f}s")
 
     with local_task_hooks(around, count):
         yield sections
@@ -120,12 +126,14 @@ def run_local(
     mounts: Sequence[str] = (),
     log_path: Path | None = None,
     stopper: Stopper | None = None,
+    max_parallel: int | None = None,
 ) -> RunRecord:
     """Run `pipeline` with `parameters` to completion; fills and returns `record`.
 
     With `log_path`, kfp.local's own output goes to that file rather than to stdout. `stopper`
     (its signal handlers installed by the caller) stops the run on SIGINT/SIGTERM: the record is
-    then CANCELLED.
+    then CANCELLED. Independent tasks run at the same time, at most `max_parallel` (default: the CPU
+    count) at once (mlops_cli.dag_runner).
     """
     stopper = stopper or Stopper()
     if runner not in RUNNERS:
@@ -155,13 +163,15 @@ def run_local(
     try:
         with contextlib.ExitStack() as stack:
             log = stack.enter_context(log_path.open("w", encoding="utf-8")) if log_path is not None else None
-            sections = stack.enter_context(recording_tasks(record, log))
+            streams = TaskStreams(log) if log is not None else None
+            sections = stack.enter_context(recording_tasks(record, streams, lambda: stopper.signum is not None))
+            stack.enter_context(concurrent_dags(DagRunner(max_parallel or os.cpu_count() or 1)))
             if runner == "docker":
                 stack.enter_context(extra_docker_volumes(mounts))
             else:
                 stack.enter_context(local_step_sessions(stopper.started, stopper.ended))
-            if log is not None:
-                stack.enter_context(contextlib.redirect_stdout(log))
+            if streams is not None:
+                stack.enter_context(contextlib.redirect_stdout(streams))
             stack.enter_context(warnings.catch_warnings())
             # Resource requests apply on Vertex AI; kfp.local warns once per step that it ignores them.
             warnings.filterwarnings("ignore", message=".*have no effect in the current local runner")

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
     run.add_argument("--wait", action="store_true", help="vertex: follow the run until it ends")
     run.add_argument("--verbose", action="store_true", help="local, docker: stream every step's logs to stdout")
+    run.add_argument(
+        "--max-parallel", type=_positive, metavar="N", help="local, docker: independent steps at once (default: CPUs)"
+    )
     run.add_argument("--run-id", help="run id (default: PIPELINE-TIMESTAMP)")
     run.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE", help="override a parameter")
 
@@ -116,6 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunCancelled as cancelled:  # Ctrl-C or SIGTERM stopped a local run, which is recorded
         print(f"mlops: {cancelled.message}", file=sys.stderr)
         return cancelled.exit_code
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:

@@ -75,6 +75,7 @@ def run_loaded(
         run_id=args.run_id,
         overrides=overrides,
         verbose=args.verbose,
+        max_parallel=getattr(args, "max_parallel", None),
     )
 
 

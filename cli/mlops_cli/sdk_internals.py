@@ -26,6 +26,10 @@ USES = {
         "kfp.local.task_dispatcher.run_single_task_implementation",
         "kfp.local.docker_task_handler.DockerTaskHandler.get_volumes_to_mount",
         "kfp.local.subprocess_task_handler.run_local_subprocess",
+        "kfp.local.orchestrator.dag_orchestrator.run_dag",
+        "kfp.local.orchestrator.enhanced_dag_orchestrator (run_enhanced_dag, execute_task, ConditionEvaluator, "
+        "ParallelExecutor, _run_parallel_for_task)",
+        "kfp.local.orchestrator.orchestrator_utils.OrchestratorUtils",
     ),
     "google-cloud-aiplatform": ("PipelineJob._dashboard_uri", "PipelineJob._sync_gca_resource"),
 }
@@ -155,6 +159,20 @@ def local_step_sessions(
         yield
     finally:
         subprocess_task_handler.run_local_subprocess = original
+
+
+@contextlib.contextmanager
+def concurrent_dags(runner: Any) -> Iterator[None]:
+    """Run every kfp.local DAG (both of its DAG loops) with `runner.run_dag` (mlops_cli.dag_runner)."""
+    check_version("kfp")
+    from kfp.local.orchestrator import dag_orchestrator, enhanced_dag_orchestrator
+
+    originals = dag_orchestrator.run_dag, enhanced_dag_orchestrator.run_enhanced_dag
+    dag_orchestrator.run_dag = enhanced_dag_orchestrator.run_enhanced_dag = runner.run_dag
+    try:
+        yield
+    finally:
+        dag_orchestrator.run_dag, enhanced_dag_orchestrator.run_enhanced_dag = originals
 
 
 def console_link(job: Any) -> str:
