@@ -23,6 +23,7 @@ finished and the one that was stopped.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import signal
@@ -60,11 +61,13 @@ def recording_tasks(
     Tasks may run at the same time (mlops_cli.dag_runner), each in its own thread. With `streams`
     (the run's stdout, to its log file), yields each task's (start, end) offsets in the log: its own
     output, where its error is. A task that fails once `cancelled()` is true was stopped: CANCELLED.
+    Tasks are recorded in the order they started (side-by-side tasks may end in any order).
     """
     sections: dict[str, tuple[int, int]] = {}
     local = threading.local()  # a task's attempts are counted in the thread that runs it
     lock = threading.Lock()
     started_count = [0]
+    numbers: list[int] = []  # each recorded task's start number: the record lists tasks in start order
 
     def count(component: str) -> None:
         local.attempts = getattr(local, "attempts", 0) + 1
@@ -91,7 +94,9 @@ def recording_tasks(
             state = "CANCELLED"
         task = TaskRecord(display, state, started_at, round(time.perf_counter() - started, 3), ran, _jsonable(outputs))
         with lock:
-            record.tasks.append(task)
+            at = bisect.bisect(numbers, number)
+            numbers.insert(at, number)
+            record.tasks.insert(at, task)
         _progress(f"[{number}] {display}: {state} in {task.duration_seconds:.1f}s")
 
     with local_task_hooks(around, count):

@@ -237,10 +237,12 @@ def build_pipeline(
                 evaluate_op(model=train_task.outputs["model"], test_data=features_task.outputs["test_features"]),
                 "evaluate",
             )
+            # Beside evaluate (both need only the model and test data): on Vertex AI and locally
+            # (mlops_cli.dag_runner) they run at the same time, and either failing stops champion.
             serving_check_task = configure(
                 serving_check_op(model=train_task.outputs["model"], test_data=splits["test_data"]),
                 "serving_check",
-            ).after(evaluate_task)  # one order on every runner: the steps' declared order
+            )
             # After the serving check: a model that cannot be served is not worth comparing.
             champion_task = configure(
                 champion_op(
