@@ -37,9 +37,16 @@ from typing import Any
 
 from kfp import dsl, local
 
+from mlops.alerts.secrets import env_references
 from mlops.runs import RunRecord, TaskRecord, now
 from mlops_cli.dag_runner import DagRunner
-from mlops_cli.sdk_internals import concurrent_dags, extra_docker_volumes, local_step_sessions, local_task_hooks
+from mlops_cli.sdk_internals import (
+    concurrent_dags,
+    extra_docker_environment,
+    extra_docker_volumes,
+    local_step_sessions,
+    local_task_hooks,
+)
 from mlops_cli.step_errors import failed_step_report
 from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
 from mlops_cli.task_output import TaskStreams
@@ -173,6 +180,10 @@ def run_local(
             stack.enter_context(concurrent_dags(DagRunner(max_parallel or os.cpu_count() or 1)))
             if runner == "docker":
                 stack.enter_context(extra_docker_volumes(mounts))
+                # A container does not inherit this process's environment: give it the variables
+                # the run's `env:` secret references name, read now (never part of the spec).
+                names = env_references(parameters)
+                stack.enter_context(extra_docker_environment({n: os.environ[n] for n in names if n in os.environ}))
             else:
                 stack.enter_context(local_step_sessions(stopper.started, stopper.ended))
             if streams is not None:

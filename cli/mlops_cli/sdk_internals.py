@@ -16,7 +16,7 @@ import contextlib
 import importlib.metadata
 import os
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 WRITTEN_FOR = {"kfp": "2.17.3", "google-cloud-aiplatform": "2.7.0"}
@@ -25,6 +25,7 @@ USES = {
         "kfp.local.orchestrator.task_executor.execute_single_task",
         "kfp.local.task_dispatcher.run_single_task_implementation",
         "kfp.local.docker_task_handler.DockerTaskHandler.get_volumes_to_mount",
+        "kfp.local.docker_task_handler.run_docker_container",
         "kfp.local.subprocess_task_handler.run_local_subprocess",
         "kfp.local.orchestrator.dag_orchestrator.run_dag",
         "kfp.local.orchestrator.enhanced_dag_orchestrator (run_enhanced_dag, execute_task, ConditionEvaluator, "
@@ -116,6 +117,25 @@ def extra_docker_volumes(paths: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         handler.get_volumes_to_mount = original
+
+
+@contextlib.contextmanager
+def extra_docker_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Give every DockerRunner container `variables` as well as the task's own (which win)."""
+    check_version("kfp")
+    from kfp.local import docker_task_handler
+
+    original = docker_task_handler.run_docker_container
+
+    def run(*args: Any, **kwargs: Any) -> int:
+        kwargs["environment"] = {**variables, **(kwargs.get("environment") or {})}
+        return int(original(*args, **kwargs))
+
+    docker_task_handler.run_docker_container = run
+    try:
+        yield
+    finally:
+        docker_task_handler.run_docker_container = original
 
 
 @contextlib.contextmanager

@@ -50,6 +50,16 @@ def check_reference(reference: str) -> str:
     )
 
 
+def env_references(values: Mapping[str, Any]) -> list[str]:
+    """The environment variable names the `env:NAME` references among `values` (e.g. a run's
+    parameters) point at, each once, sorted: what a step in a container must be given."""
+    names = set()
+    for value in values.values():
+        if isinstance(value, str) and value.startswith("env:") and _ENV_NAME.match(value[4:]):
+            names.add(value[4:])
+    return sorted(names)
+
+
 def read_secret(
     reference: str,
     *,
