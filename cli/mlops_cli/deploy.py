@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(_target(settings, args.target, args.endpoint).predict(args.endpoint, instances), indent=2))
     elif args.command == "endpoints":
         wanted = [args.target] if args.target else ["local"] + (["vertex"] if settings.environment != "local" else [])
-        found = [e for target in wanted for e in _open(settings, target).list_endpoints()]
+        found = [e for target in wanted for e in open_target(settings, target).list_endpoints()]
         print("\n".join(endpoint_text(e) for e in found) if found else "no endpoints: deploy one with `mlops deploy`")
     else:
         backend = _target(settings, args.target, args.endpoint)
@@ -78,7 +78,7 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> Endpoint:
 
     name, number = parse_model_ref(args.model_version)
     endpoint = args.endpoint or settings.serving.endpoint_for(name)
-    backend = _open(settings, args.target)  # the Vertex AI SDK is set up before the registry is read
+    backend = open_target(settings, args.target)  # the Vertex AI SDK is set up before the registry is read
     registry = open_registry(settings.resolved_registry_uri())
     version = registry.get_version(name, number) if number else registry.get(name)
     if version is None:
@@ -94,10 +94,10 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> Endpoint:
 def deploy_version(settings: Settings, version: Any, endpoint: str, traffic: int) -> Endpoint:
     """Deploy a registered version to a local endpoint at `traffic` percent (below 100: a canary);
     what `mlops monitor --retrain` and `mlops watch` do with a version that won its gate."""
-    return _open(settings, "local").deploy(version, endpoint, traffic=traffic)
+    return open_target(settings, "local").deploy(version, endpoint, traffic=traffic)
 
 
-def _open(settings: Settings, target: str) -> Any:
+def open_target(settings: Settings, target: str) -> Any:
     """The endpoints of `target` for this environment."""
     if target == "vertex":
         from mlops_cli.vertex_runner import init_sdk
@@ -117,11 +117,11 @@ def _open(settings: Settings, target: str) -> Any:
 def _target(settings: Settings, target: str | None, endpoint: str) -> Any:
     """`--target`, else local when a local endpoint of that name is recorded, else Vertex AI."""
     if target:
-        return _open(settings, target)
-    local = _open(settings, "local")
+        return open_target(settings, target)
+    local = open_target(settings, "local")
     if settings.environment == "local" or (Path(local_root(settings)) / f"{endpoint}.json").is_file():
         return local
-    return _open(settings, "vertex")
+    return open_target(settings, "vertex")
 
 
 def local_root(settings: Settings) -> str:
