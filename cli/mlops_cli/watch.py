@@ -71,7 +71,7 @@ def poll(source: Path, state: State, train: Any) -> bool:
     ready = [p for p, mark in found.items() if state.seen.get(p) != mark and state.pending.get(p) == mark]
     for path, mark in found.items():
         if state.seen.get(path) != mark and state.pending.get(path) != mark:
-            print(f"new or changing: {path} ({mark.split(':')[0]} bytes); trained once it holds still until next poll")
+            print(f"new or changing: {path} ({mark.split(':')[0]} bytes); trained at the next poll if unchanged")
     state.pending = {p: mark for p, mark in found.items() if state.seen.get(p) != mark and p not in ready}
     state.save()
     if not ready:

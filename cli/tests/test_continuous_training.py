@@ -8,6 +8,7 @@ hand-written request logs and landed CSV files.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from mlops.config import load_settings
 from mlops.model_bundle import read_bundle
 from mlops.registry import LocalModelRegistry
 from mlops.sample_data import SampleSpec, generate
@@ -168,10 +170,7 @@ def test_watch_trains_once_on_a_landed_file_and_waits_for_one_still_growing(
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings: dict[str, object] = {"environment": "local", "storage_root": str(tmp_path / "data")}
-    settings["gcp"] = {"project_id": "local-project", "pipeline_root": str(tmp_path / "root")}
-    (tmp_path / "local.yaml").write_text(yaml.safe_dump(settings))
-    env, train, batch = str(tmp_path / "local.yaml"), str(PIPELINES / "churn.yaml"), str(PIPELINES / "churn-batch.yaml")
+    env, train, batch = _env_file(tmp_path), str(PIPELINES / "churn.yaml"), str(PIPELINES / "churn-batch.yaml")
     cases = {
         ("watch", "--source", str(tmp_path / "nowhere"), "--config", train): "nowhere: no such folder",
         ("watch", "--source", str(tmp_path), "--config", batch): "pipeline 'batch_prediction' is not a training",
@@ -183,3 +182,40 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
         assert main(["--env", env, *args]) == 2
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.count("\n") == 1 and expected in err, err
+
+
+def test_a_partition_is_trained_on_as_a_folder_and_a_changed_file_again(tmp_path: Path) -> None:
+    """The poll's own logic, with the training step replaced by a list of what it was asked to train
+    on (the real run is covered above): partitions, temporary files, files changed after training."""
+    from mlops_cli.watch import State, poll
+
+    settings = load_settings(_env_file(tmp_path))
+    landing, trained = tmp_path / "landing", []
+    partition = landing / "date=2026-12-01"
+    partition.mkdir(parents=True)
+    write_csv(partition / "part-0.csv", csv_lines(20, seed=1))
+    write_csv(landing / ".day-3.csv.part", csv_lines(20, seed=2))  # a copy tool's temporary file
+    day = write_csv(landing / "day-1.csv", csv_lines(20, seed=3))
+
+    def train(path: str) -> int:
+        trained.append(path)
+        return 0
+
+    assert not poll(landing, State(settings, landing), train) and trained == []
+    assert not poll(landing, State(settings, landing), train)  # a new State: read back from its file
+    assert trained == [str(partition), str(day)]
+    write_csv(partition / "part-1.csv", csv_lines(20, seed=4))  # the partition grows
+    write_csv(day, csv_lines(25, seed=3))  # the file is replaced by a longer one
+    for _ in range(3):
+        poll(landing, State(settings, landing), train)
+    assert trained == [str(partition), str(day)] * 2
+    state = json.loads(next((tmp_path / "m" / "watch").glob("*.json")).read_text())
+    assert state["pending"] == {} and set(state["seen"]) == {str(day), str(partition)}
+
+
+def _env_file(tmp_path: Path) -> str:
+    settings: dict[str, object] = {"environment": "local", "storage_root": str(tmp_path / "data")}
+    settings["metadata_dir"] = str(tmp_path / "m")
+    settings["gcp"] = {"project_id": "local-project", "pipeline_root": str(tmp_path / "root")}
+    (tmp_path / "local.yaml").write_text(yaml.safe_dump(settings))
+    return str(tmp_path / "local.yaml")
