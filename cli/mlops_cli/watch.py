@@ -19,10 +19,12 @@ Exit codes: 0 (with --once: every run succeeded, or nothing was ready), 1 a run 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +67,12 @@ def watch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
-def poll(source: Path, state: State, train: Any) -> bool:
+def poll(source: Path, state: State, train: Callable[[str], int]) -> bool:
     """One poll: note new or changed data, train on what has held still since; whether a run failed."""
-    found = {str(path): fingerprint(path) for path in candidates(source)}
+    found: dict[str, str] = {}
+    for candidate in candidates(source):
+        with contextlib.suppress(FileNotFoundError):  # removed while listing: not in this poll
+            found[str(candidate)] = fingerprint(candidate)
     ready = [p for p, mark in found.items() if state.seen.get(p) != mark and state.pending.get(p) == mark]
     for path, mark in found.items():
         if state.seen.get(path) != mark and state.pending.get(path) != mark:
