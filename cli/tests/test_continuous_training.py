@@ -66,7 +66,7 @@ def runs(tmp_path: Path) -> int:
     return len(list((tmp_path / "data" / "runs").glob("*.json")))
 
 
-def write_request_log(tmp_path: Path, tenure_shift: float) -> None:
+def write_request_log(tmp_path: Path, tenure_shift: float, latency_ms: float = 4.0) -> None:
     """300 answered requests of churn-classifier:1 over the day before END, like its training data
     (sample rows of the same generator), with `tenure_months` shifted by `tenure_shift`."""
     bundle = LocalModelRegistry(tmp_path / "data" / "registry").get_version(MODEL, "1").bundle_uri
@@ -77,7 +77,7 @@ def write_request_log(tmp_path: Path, tenure_shift: float) -> None:
         "instance_index": pa.array([0] * rows, pa.int32()),
         "model_sha256": pa.array([read_bundle(bundle).model_sha256] * rows),
         "status": pa.array([200] * rows, pa.int16()),
-        "latency_ms": pa.array([4.0] * rows),
+        "latency_ms": pa.array([latency_ms] * rows),
     }
     for name in ("tenure_months", "monthly_charges", "support_calls"):
         shift = tenure_shift if name == "tenure_months" else 0.0
@@ -128,8 +128,13 @@ def test_drift_retrains_and_deploys_the_winner_as_a_canary(
     listed = capsys.readouterr().out
     assert f"{MODEL}:1  80%" in listed and f"{MODEL}:2  20%" in listed and "[healthy]" in listed
 
+    # The same data again: the challenger is no better than churn-classifier:2, the champion now.
+    assert main([*command, "--retrain", "--config", train, "--set", f"source_uri={landed}"]) == 3
+    out = capsys.readouterr().out
+    assert "the champion stays" in out and runs(tmp_path) == before + 2 and "deploying" not in out
 
-def test_no_threshold_crossed_no_training(
+
+def test_no_training_when_nothing_crossed_nor_when_only_health_did(
     served: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env, train = served
@@ -139,6 +144,11 @@ def test_no_threshold_crossed_no_training(
     assert main([*command, "--retrain", "--config", train]) == 0
     out = capsys.readouterr().out
     assert "skew crossed: none" in out and "retraining" not in out and runs(tmp_path) == before
+    write_request_log(tmp_path, tenure_shift=0.0, latency_ms=5000.0)  # a slow server, the same data
+    assert main([*command, "--retrain", "--config", train]) == 3
+    out = capsys.readouterr().out
+    assert "health crossed: latency_p99_ms" in out and "not retraining: only serving health crossed" in out
+    assert runs(tmp_path) == before
 
 
 def test_watch_trains_once_on_a_landed_file_and_waits_for_one_still_growing(
