@@ -3,7 +3,7 @@
 mlops deploy MODEL[:VERSION] [--target local|vertex] [--endpoint NAME] [--traffic PCT] [--docker] [--port N]
 mlops predict ENDPOINT --instances FILE.json|- [--target local|vertex]
 mlops endpoints list [--target local|vertex]
-mlops promote ENDPOINT            (vertex: all traffic to the newest model, undeploy the others)
+mlops promote ENDPOINT            (all traffic to the newest model / the local canary, undeploy the others)
 mlops rollback ENDPOINT [--target local|vertex]
 mlops undeploy ENDPOINT [--target local|vertex]
 
@@ -35,7 +35,7 @@ def add_parsers(commands: Any) -> None:
     deploy.add_argument("model_version", metavar="MODEL[:VERSION]", help="default: the model's `default` version")
     deploy.add_argument("--target", choices=TARGETS, default="local")
     deploy.add_argument("--endpoint", help="endpoint name (default: serving.endpoint_name in the config)")
-    deploy.add_argument("--traffic", type=int, default=100, help="vertex: percent for the new version (a canary)")
+    deploy.add_argument("--traffic", type=int, default=100, help="percent for the new version (a canary)")
     deploy.add_argument("--docker", action="store_true", help="local: run the server in its image")
     deploy.add_argument("--image", default="", help="local: the serving image (default: components/serve's build)")
     deploy.add_argument("--port", type=int, help="local: the port on 127.0.0.1 (default: a free one)")
@@ -45,10 +45,11 @@ def add_parsers(commands: Any) -> None:
     predict.add_argument("--target", choices=TARGETS)
     listing = commands.add_parser("endpoints", help="endpoints").add_subparsers(dest="endpoints_command", required=True)
     listing.add_parser("list").add_argument("--target", choices=TARGETS)
-    commands.add_parser("promote", help="vertex: newest model takes all traffic, others undeployed").add_argument(
-        "endpoint"
-    )
-    for name, text in (("rollback", "restore the split before the last change"), ("undeploy", "stop serving")):
+    for name, text in (
+        ("promote", "the newest model (a local endpoint: its canary) takes all traffic, the others stop"),
+        ("rollback", "restore the split before the last change"),
+        ("undeploy", "stop serving"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("endpoint")
         command.add_argument("--target", choices=TARGETS)
@@ -57,22 +58,17 @@ def add_parsers(commands: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one deployment command; expected errors propagate to `main`, which prints one line."""
     if args.command == "deploy":
-        print(_endpoint_text(_deploy(args, settings)))
+        print(endpoint_text(_deploy(args, settings)))
     elif args.command == "predict":
         instances = _read_instances(args.instances)
         print(json.dumps(_target(settings, args.target, args.endpoint).predict(args.endpoint, instances), indent=2))
     elif args.command == "endpoints":
         wanted = [args.target] if args.target else ["local"] + (["vertex"] if settings.environment != "local" else [])
-        found = [e for target in wanted for e in _open(settings, target).list_endpoints()]
-        print("\n".join(_endpoint_text(e) for e in found) if found else "no endpoints: deploy one with `mlops deploy`")
-    elif args.command == "promote":
-        backend = _target(settings, None, args.endpoint)
-        if isinstance(backend, LocalEndpoints):
-            raise EndpointError(f"{args.endpoint!r} is a local endpoint: it serves one version, `deploy` replaces it")
-        print(_endpoint_text(backend.promote(args.endpoint)))
+        found = [e for target in wanted for e in open_target(settings, target).list_endpoints()]
+        print("\n".join(endpoint_text(e) for e in found) if found else "no endpoints: deploy one with `mlops deploy`")
     else:
         backend = _target(settings, args.target, args.endpoint)
-        print(_endpoint_text(getattr(backend, args.command)(args.endpoint)))
+        print(endpoint_text(getattr(backend, args.command)(args.endpoint)))
     return 0
 
 
@@ -82,7 +78,7 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> Endpoint:
 
     name, number = parse_model_ref(args.model_version)
     endpoint = args.endpoint or settings.serving.endpoint_for(name)
-    backend = _open(settings, args.target)  # the Vertex AI SDK is set up before the registry is read
+    backend = open_target(settings, args.target)  # the Vertex AI SDK is set up before the registry is read
     registry = open_registry(settings.resolved_registry_uri())
     version = registry.get_version(name, number) if number else registry.get(name)
     if version is None:
@@ -91,13 +87,17 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> Endpoint:
         if args.docker or args.image or args.port:
             raise UsageError("--docker, --image and --port are for --target local")
         return backend.deploy(version, endpoint, traffic=args.traffic)
-    if args.traffic != 100:
-        raise UsageError("--traffic is for --target vertex: a local endpoint serves one version")
     image = args.image or (_serving_image() if args.docker else "")
-    return backend.deploy(version, endpoint, port=args.port, image=image)
+    return backend.deploy(version, endpoint, port=args.port, image=image, traffic=args.traffic)
 
 
-def _open(settings: Settings, target: str) -> Any:
+def deploy_version(settings: Settings, version: Any, endpoint: str, traffic: int) -> Endpoint:
+    """Deploy a registered version to a local endpoint at `traffic` percent (below 100: a canary);
+    what `mlops monitor --retrain` and `mlops watch` do with a version that won its gate."""
+    return open_target(settings, "local").deploy(version, endpoint, traffic=traffic)
+
+
+def open_target(settings: Settings, target: str) -> Any:
     """The endpoints of `target` for this environment."""
     if target == "vertex":
         from mlops_cli.vertex_runner import init_sdk
@@ -117,11 +117,11 @@ def _open(settings: Settings, target: str) -> Any:
 def _target(settings: Settings, target: str | None, endpoint: str) -> Any:
     """`--target`, else local when a local endpoint of that name is recorded, else Vertex AI."""
     if target:
-        return _open(settings, target)
-    local = _open(settings, "local")
+        return open_target(settings, target)
+    local = open_target(settings, "local")
     if settings.environment == "local" or (Path(local_root(settings)) / f"{endpoint}.json").is_file():
         return local
-    return _open(settings, "vertex")
+    return open_target(settings, "vertex")
 
 
 def local_root(settings: Settings) -> str:
@@ -174,7 +174,7 @@ def _read_instances(source: str) -> list[Any]:
     return instances
 
 
-def _endpoint_text(endpoint: Endpoint) -> str:
+def endpoint_text(endpoint: Endpoint) -> str:
     """An endpoint for the terminal: name, target, status, address, then one line per model."""
     status = f" [{endpoint.status}]" if endpoint.status else ""
     lines = [f"{endpoint.name} ({endpoint.target}){status}: {endpoint.address}"]

@@ -6,7 +6,13 @@ the version's baseline and drift against the window before, and serving health (
 latency percentiles); writes an HTML report and a metrics JSON, and sends one alert per window when
 a threshold is crossed (docs/monitoring.md, "Monitoring a deployed model").
 
-Exit codes: 0 nothing crossed, 3 a threshold crossed, 2 bad input (one line on stderr).
+With `--retrain --config TRAINING_CONFIG`, a crossed skew or drift threshold runs the training
+pipeline and deploys a version that wins its gate as a canary next to the monitored one
+(mlops_cli.retrain). Serving health alone does not retrain: a new model does not fix a slow server.
+
+Exit codes: 0 nothing crossed, 3 a threshold crossed (with --retrain: and nothing new registered),
+4 with --retrain: a new version registered (and deployed as a canary), 1 the training run failed,
+2 bad input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from typing import Any
 from mlops import storage
 from mlops.config import Settings
 from mlops.monitoring.config import MonitoringConfig, parse_window
+from mlops_cli import retrain
 from mlops_cli.deploy import local_root
 from mlops_cli.errors import UsageError
+from mlops_cli.pipelines import LoadedPipeline
 
 COMMAND = "monitor"
 EXIT_CROSSED = 3  # a threshold was crossed (0: none, 2: bad input)
@@ -34,7 +42,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--end", help="window end, ISO 8601 (default: now; a time without zone is UTC)")
     parser.add_argument("--report", help="HTML report path (default: under <metadata_dir>/monitoring/)")
     parser.add_argument("--config", help="pipeline config whose monitoring: and notify_webhook apply")
-    parser.add_argument("--request-log", help="request log folder (default: the local endpoints' requests)")
+    parser.add_argument("--request-log", help="request log folder, or bq://P.D.T (default: local endpoints' log)")
+    parser.add_argument("--retrain", action="store_true", help="skew or drift crossed: train with --config, canary")
+    retrain.add_arguments(parser)
 
 
 def monitor(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,7 +58,10 @@ def monitor(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as error:
         raise UsageError(f"--window: {error}") from None
     window = Window.ending(_end(args.end), length)
-    config, webhook = _monitoring_config(args.config)
+    if args.set and not args.retrain:
+        raise UsageError("--set is for --retrain: the parameters of the training run")
+    pipeline = retrain.training_pipeline(args.config, args) if args.retrain else None
+    config, webhook = _monitoring_config(args.config, pipeline)
     name, number = parse_model_ref(args.model)
     log_folder = args.request_log or storage.join(local_root(settings), "requests")
     registry_uri = settings.resolved_registry_uri()
@@ -57,8 +70,15 @@ def monitor(args: argparse.Namespace, settings: Settings) -> int:
     report = args.report or storage.join(out, f"{output_stem(result)}.html")
     metrics = report.removesuffix(".html") + ".metrics.json"
     sent = publish(result, report, metrics, out, webhook, warn=_warn).alert
-    print(_summary(result, report, metrics, sent))
-    return EXIT_CROSSED if result.crossed else 0
+    print(_summary(result, report, metrics, sent), flush=True)
+    if pipeline is None or not result.crossed:
+        return EXIT_CROSSED if result.crossed else 0
+    if not result.crossed_features:
+        print("not retraining: only serving health crossed, which a new model does not fix")
+        return EXIT_CROSSED
+    endpoint = retrain.serving_endpoint(settings, name, result.version)
+    code = retrain.retrain(settings, pipeline, args, endpoint=endpoint)
+    return EXIT_CROSSED if code == 0 else code
 
 
 def _warn(text: str) -> None:
@@ -74,13 +94,13 @@ def _end(text: str | None) -> datetime:
         raise UsageError(f"--end {text!r} is not an ISO 8601 time, e.g. 2026-12-02T00:00:00Z") from None
 
 
-def _monitoring_config(path: str | None) -> tuple[MonitoringConfig, str]:
+def _monitoring_config(path: str | None, pipeline: LoadedPipeline | None) -> tuple[MonitoringConfig, str]:
     """The config's monitoring section and its webhook's secret reference ("" if none)."""
     if not path:
         return MonitoringConfig(), ""
     from mlops_cli.pipelines import load_pipeline
 
-    config = load_pipeline(path).config
+    config = (pipeline or load_pipeline(path)).config
     monitoring = getattr(config, "monitoring", None)
     if not isinstance(monitoring, MonitoringConfig):
         raise UsageError(f"{path}: has no monitoring: section (use a training pipeline config)")

@@ -109,9 +109,9 @@ def test_local_deploy_predict_list_and_undeploy(
         assert main(["--env", env, "endpoints", "list"]) == 0
         assert "churn:1  100%" in capsys.readouterr().out
         assert main(["--env", env, "promote", "churn-endpoint"]) == 2
-        assert "is a local endpoint: it serves one version" in one_line_error(capsys)
+        assert "local endpoint 'churn-endpoint' has no canary to promote: churn:1 takes all" in one_line_error(capsys)
         assert main(["--env", env, "deploy", "churn", "--traffic", "10"]) == 2
-        assert "--traffic is for --target vertex" in one_line_error(capsys)
+        assert "churn:1 already serves local endpoint 'churn-endpoint'" in one_line_error(capsys)
     finally:
         assert main(["--env", env, "undeploy", "churn-endpoint"]) == 0
     assert "[stopped]" in capsys.readouterr().out

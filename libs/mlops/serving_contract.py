@@ -19,6 +19,10 @@ PREDICT_ROUTE = "/predict"
 # request-response logging to BigQuery does this instead (mlops.endpoints.vertex).
 REQUEST_LOG_DIR_ENV = "MLOPS_REQUEST_LOG_DIR"
 REQUEST_LOG_RATE_ENV = "MLOPS_REQUEST_LOG_SAMPLE_RATE"
+# A local canary (mlops.endpoints.local): a second bundle the same server answers with, for this
+# whole percentage (1-99) of requests. Vertex AI splits traffic between deployed models itself.
+CANARY_URI_ENV = "MLOPS_SERVE_CANARY_URI"
+CANARY_TRAFFIC_ENV = "MLOPS_SERVE_CANARY_TRAFFIC"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ STORAGE_URI_ENV = "AIP_STORAGE_URI"  # the model bundle: gs:// or a local folder
 WORKERS_ENV = "MLOPS_SERVE_WORKERS"  # server processes; default: the CPUs this process may use
 REQUEST_LOG_DIR_ENV = serving_contract.REQUEST_LOG_DIR_ENV  # where sampled requests go (Parquet); unset: none
 REQUEST_LOG_RATE_ENV = serving_contract.REQUEST_LOG_RATE_ENV  # fraction of requests recorded (default 0.1)
+CANARY_URI_ENV = serving_contract.CANARY_URI_ENV  # a second bundle, answering CANARY_TRAFFIC_ENV percent
+CANARY_TRAFFIC_ENV = serving_contract.CANARY_TRAFFIC_ENV
 REQUEST_LOG_BATCH_ENV = "MLOPS_REQUEST_LOG_BATCH_ROWS"  # rows per Parquet file (default 1000)
 # Seconds a sampled row may wait in the buffer before it is written (default 60): a quiet endpoint's
 # requests reach monitoring within a minute instead of at 1000 rows or shutdown.

@@ -19,7 +19,7 @@ import uvicorn
 from mlops.logs import STEP_LOG_FORMAT, configure_logging
 from mlops.model_bundle import BundleError
 from mlops.predictor import Predictor
-from serve.app import BUNDLE_DIR_ENV, READY_DIR_ENV
+from serve.app import BUNDLE_DIR_ENV, CANARY_BUNDLE_DIR_ENV, READY_DIR_ENV
 from serve.bundle import prepare_bundle
 from serve.settings import Settings, SettingsError, read_settings
 
@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         # with other library versions, a pipeline the predictor cannot read) stops the server now,
         # with exit status 2, instead of leaving workers that answer 503 for ever.
         Predictor(stored)
+        if settings.canary_uri:  # the canary is checked the same way: both load, or the server stops
+            canary_dir, canary = prepare_bundle(settings.canary_uri)
+            Predictor(canary)
+            os.environ[CANARY_BUNDLE_DIR_ENV] = canary_dir
     except (SettingsError, BundleError) as error:
         print(f"serve: error: {error}", file=sys.stderr)
         return 2

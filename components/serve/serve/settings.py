@@ -33,6 +33,8 @@ class Settings:
     request_log_rate: float = 0.1
     request_log_batch: int = 1000
     request_log_flush_seconds: float = 60.0
+    canary_uri: str = ""  # a second bundle, answering `canary_traffic` percent of the requests
+    canary_traffic: int = 0
     host: str = "0.0.0.0"  # all interfaces: Vertex AI's front end connects from outside the container
 
 
@@ -47,6 +49,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
     storage_uri = env.get(api.STORAGE_URI_ENV, "").strip()
     if not storage_uri:
         raise SettingsError(f"{api.STORAGE_URI_ENV} is not set: it must name the model bundle (gs:// or a folder)")
+    canary_uri, canary_traffic = _canary(env)
     return Settings(
         storage_uri=storage_uri,
         port=_number(env, api.PORT_ENV, api.DEFAULT_PORT, int, 1, 65535),
@@ -57,7 +60,20 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
         request_log_rate=_number(env, api.REQUEST_LOG_RATE_ENV, 0.1, float, 0.0, 1.0),
         request_log_batch=_number(env, api.REQUEST_LOG_BATCH_ENV, 1000, int, 1, 1_000_000),
         request_log_flush_seconds=_number(env, api.REQUEST_LOG_FLUSH_ENV, 60.0, float, 0.1, 86_400.0),
+        canary_uri=canary_uri,
+        canary_traffic=canary_traffic,
     )
+
+
+def _canary(env: Mapping[str, str]) -> tuple[str, int]:
+    """The canary's bundle and share: both set, or neither (a share without a bundle is a mistake)."""
+    uri = env.get(api.CANARY_URI_ENV, "").strip()
+    traffic = _number(env, api.CANARY_TRAFFIC_ENV, 0, int, 0, 99)
+    if bool(uri) != bool(traffic):
+        names = (api.CANARY_URI_ENV, api.CANARY_TRAFFIC_ENV)
+        given, missing = names if uri else names[::-1]
+        raise SettingsError(f"{given} is set but {missing} is not: a canary needs its bundle and its share (1-99)")
+    return uri, traffic
 
 
 def _number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N], low: N, high: N) -> N:

@@ -201,3 +201,17 @@ def _start_time(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         return ""  # no /proc (macOS): liveness falls back to the pid alone
+
+
+def log_tail(log: Path, lines: int = 5) -> str:
+    """The last lines of a server's log, on one line, for an error message."""
+    try:
+        text = log.read_text(errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        text = []
+    return " | ".join(text) or "(none)"
+
+
+def container_tail(container_id: str) -> str:
+    """The last lines of a container's output, on one line."""
+    return " | ".join(container_logs(container_id).strip().splitlines()) or "(none)"
