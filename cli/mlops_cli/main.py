@@ -9,12 +9,9 @@ mlops models list MODEL_NAME
 mlops deploy | predict | endpoints list | promote | rollback | undeploy (mlops_cli.deploy)
 mlops schedule create|list|delete CONFIG   (mlops_cli.schedule)
 mlops monitor --model NAME[:VERSION] --window 1d [--end TIME] [--report PATH]   (mlops_cli.monitor; exit 3: crossed)
-<<<<<<< HEAD
-mlops monitor-vertex MODEL[:VERSION] --config FILE [--endpoint NAME | --table bq://...]   (mlops_cli.vertex_monitoring)
-=======
       [--retrain --config TRAINING_CONFIG [--set k=v] [--canary-traffic 10]]   (exit 4: new version, a canary)
+mlops monitor-vertex MODEL[:VERSION] --config FILE [--endpoint NAME | --table bq://...]   (mlops_cli.vertex_monitoring)
 mlops watch --source DIR --config TRAINING_CONFIG [--interval 30] [--once]   (mlops_cli.watch)
->>>>>>> helper-canary
 """
 
 from __future__ import annotations
@@ -26,11 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from mlops.config import Settings, load_settings
-<<<<<<< HEAD
-from mlops_cli import batch, deploy, monitor, report, schedule, vertex_monitoring
-=======
-from mlops_cli import batch, deploy, monitor, report, schedule, watch
->>>>>>> helper-canary
+from mlops_cli import batch, deploy, monitor, report, schedule, vertex_monitoring, watch
 from mlops_cli.errors import describe, expected_errors
 from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
 from mlops_cli.stopping import RunCancelled
@@ -74,11 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_parsers(commands)
     schedule.add_parser(commands)
     monitor.add_parser(commands)
-<<<<<<< HEAD
     vertex_monitoring.add_parser(commands)
-=======
     watch.add_parser(commands)
->>>>>>> helper-canary
     return parser
 
 
@@ -94,13 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, settings, load_pipeline(args.config))
         if args.command == monitor.COMMAND:
             return monitor.monitor(args, settings)
-<<<<<<< HEAD
         if args.command == vertex_monitoring.COMMAND:
             return vertex_monitoring.configure(args, settings)
-=======
         if args.command == watch.COMMAND:
             return watch.watch(args, settings)
->>>>>>> helper-canary
         if args.command == "batch-predict":
             return batch.batch_predict(args, settings)
         if args.command == "compile":
