@@ -100,8 +100,13 @@ def build_pipeline(
 
 
 def check_source(config: MonitoringPipelineConfig) -> None:
-    """A local request log folder that does not exist stops the run before anything starts."""
+    """A local request log folder (or batch output file) that does not exist stops the run before
+    anything starts."""
     source = config.monitor.source
+    if source.endswith(".parquet") and "://" not in source:
+        if not Path(source).is_file():
+            raise PreflightError(f"monitor.source {source}: no such file (a batch prediction output)")
+        return
     if "://" not in source and not Path(source).is_dir():
         raise PreflightError(
             f"monitor.source {source}: no such folder; is a local endpoint serving with request logging? "

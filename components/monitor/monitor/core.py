@@ -75,19 +75,18 @@ def parse_config(document: str | Mapping[str, Any]) -> MonitoringConfig:
 
 
 def check_source(uri: str) -> str:
-    """`uri` must be a request log folder (one Parquet file per batch of logged requests), or Vertex
-    AI's request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`."""
+    """`uri` must be a request log folder (one Parquet file per batch of logged requests), Vertex AI's
+    request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`, or a batch
+    prediction output (.parquet)."""
     if uri.startswith("bq://"):
         from mlops.monitoring.bigquery_log import split_source
 
         split_source(uri)  # MonitoringError naming the URI
         return uri
-    if uri.endswith(".parquet"):
-        # A batch prediction output holds key columns and predictions, not the inputs the model saw.
-        raise MonitorError(
-            f"source {uri}: a single Parquet file; monitoring reads a request log folder. Batch prediction "
-            "outputs hold key columns and predictions only, not the input features to score"
-        )
+    if uri.endswith(".parquet"):  # a batch prediction output (mlops.monitoring.batch_output)
+        if storage.is_local(uri) and not Path(uri).is_file():
+            raise MonitorError(f"source {uri}: no such file")
+        return uri
     if storage.is_local(uri) and not Path(uri).is_dir():
         raise MonitorError(f"source {uri}: no such folder; is a local endpoint serving with request logging?")
     return uri

@@ -56,7 +56,7 @@ def test_a_window_like_training_crosses_nothing_and_sends_nothing(registered: Re
         ({"config": {"thresholds": {"age": 0.1}}}, MonitoringConfigError, r"feature\(s\) \['age'\] that"),
         ({"config": "[1]"}, MonitorError, "monitoring config: expected a JSON object, got list"),
         ({"source_uri": "/nowhere/requests"}, MonitorError, "source /nowhere/requests: no such folder"),
-        ({"source_uri": "/p/predictions.parquet"}, MonitorError, "hold key columns and predictions only"),
+        ({"source_uri": "/p/predictions.parquet"}, MonitorError, "source /p/predictions.parquet: no such file"),
     ],
 )
 def test_bad_input_is_refused_by_name_and_writes_nothing(

@@ -68,8 +68,9 @@ def score_version(
 ) -> MonitoringResult:
     """Monitor one window of `request_log` for a registered version (its default if `version` is "").
 
-    `request_log` is a folder of request log files (the local model server's), or Vertex AI's
-    request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`.
+    `request_log` is a folder of request log files (the local model server's), Vertex AI's
+    request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`, or a batch
+    prediction output (.parquet) whose key columns include the model's inputs.
     """
     from mlops.model_bundle import read_bundle
     from mlops.monitoring.baseline import version_baseline
@@ -77,7 +78,7 @@ def score_version(
     found = find_version(registry_uri, model_name, version)
     baseline = version_baseline(found)
     sha = read_bundle(found.bundle_uri).model_sha256
-    with _request_log_folder(request_log, baseline, sha, window) as folder:
+    with _request_log_folder(request_log, baseline, found.version, sha, window) as folder:
         result = monitor_window(
             baseline, folder, sha, window, config, model=model_name, version=found.version, window_text=window_text
         )
@@ -85,21 +86,28 @@ def score_version(
 
 
 @contextlib.contextmanager
-def _request_log_folder(source: str, baseline: Baseline, sha: str, window: Window) -> Iterator[str]:
-    """A folder of request log files for `source`: the folder itself, or for Vertex AI's
-    request-response table (`bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`) the window and the
-    one before it (drift's), read into a temporary folder (mlops.monitoring.bigquery_log)."""
-    if not source.startswith("bq://"):
+def _request_log_folder(source: str, baseline: Baseline, version: str, sha: str, window: Window) -> Iterator[str]:
+    """A folder of request log files for `source`: the folder itself; for Vertex AI's request-response
+    table (`bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`) the window and the one before it
+    (drift's), read into a temporary folder (mlops.monitoring.bigquery_log); for a batch prediction
+    output (a .parquet file) its rows of this version (mlops.monitoring.batch_output)."""
+    if not source.startswith("bq://") and not source.endswith(".parquet"):
         yield source
         return
-    from mlops.monitoring.bigquery_log import export_window, split_source
-
-    table, deployed_model_id = split_source(source)
     inputs = {name: "number" if f.kind == "numeric" else "category" for name, f in baseline.features.items()}
     with tempfile.TemporaryDirectory(prefix="mlops-request-log-") as folder:
-        both = Window(window.before().start, window.end)
-        exported = export_window(table, both, inputs, folder, sha, deployed_model_id=deployed_model_id)
-        log.info("%s: %d instances of %d requests read for %s", table, exported.instances, exported.requests, both)
+        if source.endswith(".parquet"):
+            from mlops.monitoring.batch_output import export_batch_output
+
+            rows = export_batch_output(source, inputs, version, sha, folder)
+            log.info("%s: %d rows predicted by version %s", source, rows, version)
+        else:
+            from mlops.monitoring.bigquery_log import export_window, split_source
+
+            table, deployed_model_id = split_source(source)
+            both = Window(window.before().start, window.end)
+            exported = export_window(table, both, inputs, folder, sha, deployed_model_id=deployed_model_id)
+            log.info("%s: %d instances of %d requests read for %s", table, exported.instances, exported.requests, both)
         yield folder
 
 

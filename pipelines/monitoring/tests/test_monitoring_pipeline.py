@@ -54,7 +54,6 @@ def test_parameters_carry_the_monitoring_section_and_absolute_local_paths() -> N
     [
         ({"window": "1 day"}, "monitor.window: window '1 day' is not a count and a unit"),
         ({"end": "tomorrow"}, "monitor.end: window end 'tomorrow' is not an ISO 8601 time"),
-        ({"source": "p.parquet"}, "monitor.source: must be a request log folder, not a Parquet file"),
         ({"version": "latest"}, "monitor.version: String should match pattern"),
         ({"windows": "1d"}, "monitor.windows: unknown key"),
     ],
