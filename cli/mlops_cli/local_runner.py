@@ -36,11 +36,12 @@ from typing import IO, Any
 from kfp import dsl, local
 
 from mlops.runs import RunRecord, TaskRecord, now
-from mlops_cli.sdk_internals import extra_docker_volumes, local_step_sessions, local_task_hooks
+from mlops_cli.sdk_internals import executor_program, extra_docker_volumes, local_step_sessions, local_task_hooks
 from mlops_cli.step_errors import failed_step_report
 from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
+from mlops_cli.warm_runner import WarmWorkers
 
-RUNNERS = ("subprocess", "docker")
+RUNNERS = ("warm", "subprocess", "docker")  # warm: subprocess steps forked from warm workers
 CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
 
 
@@ -109,29 +110,47 @@ def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> 
     return sorted(folders)
 
 
+@contextlib.contextmanager
+def warm_workers(runner: str) -> Iterator[WarmWorkers | None]:
+    """For the warm runner, its fork server, started now (its imports overlap what the caller does
+    before the first step) and ended on leaving, also when the run is cancelled; else None."""
+    if runner != "warm":
+        yield None
+        return
+    workers = WarmWorkers(executor_program(), _progress).start()
+    try:
+        yield workers
+    finally:
+        workers.close()
+
+
 def run_local(
     pipeline: Callable[..., Any],
     parameters: Mapping[str, Any],
     record: RunRecord,
     *,
     pipeline_root: Path,
-    runner: str = "subprocess",
+    runner: str = "warm",
     enable_caching: bool = True,
     mounts: Sequence[str] = (),
     log_path: Path | None = None,
     stopper: Stopper | None = None,
+    workers: WarmWorkers | None = None,
 ) -> RunRecord:
     """Run `pipeline` with `parameters` to completion; fills and returns `record`.
 
     With `log_path`, kfp.local's own output goes to that file rather than to stdout. `stopper`
     (its signal handlers installed by the caller) stops the run on SIGINT/SIGTERM: the record is
-    then CANCELLED.
+    then CANCELLED. `runner`: "warm" (kfp.local's SubprocessRunner, each step forked from a warm
+    worker: mlops_cli.warm_runner), "subprocess" (each step a new interpreter, as kfp.local starts
+    it) or "docker". `workers`: the warm runner's, started early by the caller (`warm_workers`);
+    by default the run starts its own.
     """
     stopper = stopper or Stopper()
     if runner not in RUNNERS:
         raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
     pipeline_root.mkdir(parents=True, exist_ok=True)
-    if runner == "subprocess":
+    if runner != "docker":
         kfp_runner: Any = local.SubprocessRunner(use_venv=False)
     else:
         # The label finds the run's containers to stop them if the run is cancelled.
@@ -158,6 +177,10 @@ def run_local(
             sections = stack.enter_context(recording_tasks(record, log))
             if runner == "docker":
                 stack.enter_context(extra_docker_volumes(mounts))
+            elif runner == "warm":
+                warm = workers or stack.enter_context(warm_workers(runner))
+                assert warm is not None  # the warm runner's
+                stack.enter_context(local_step_sessions(stopper.started, stopper.ended, warm.run))
             else:
                 stack.enter_context(local_step_sessions(stopper.started, stopper.ended))
             if log is not None:
