@@ -36,11 +36,12 @@ READY_SECONDS = 120.0  # the server's imports; slow disks and cold caches take a
 IMPORT_TIME_VARIABLES = ("PYTHON", "MPL", "OMP_", "OPENBLAS_", "MKL_", "GOTO", "ARROW_", "JE_", "LD_", "MALLOC")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one step is one process: compared by identity, as Popen
 class StepProcess:
     """A forked step, as mlops_cli.stopping sees a step: its pid leads its process group."""
 
     pid: int
+    forked_from: dict[str, Any]  # the server when it forked: its threads, modules still to import
 
 
 class WarmWorkers:
@@ -144,7 +145,8 @@ class WarmWorkers:
             if not first.startswith("pid "):
                 print(f"mlops: the warm worker could not start the step: {first.strip() or 'no answer'}")
                 return 1
-            step = StepProcess(int(first.split()[1]))
+            _, pid, state = first.split(" ", 2)
+            step = StepProcess(int(pid), json.loads(state))
             started(step)
             try:
                 # As subprocess.Popen(text=True) decodes a step's output in kfp.local.

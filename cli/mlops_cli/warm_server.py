@@ -4,7 +4,7 @@ a fresh child per step, which runs `kfp.dsl.executor_main` as `python -m` would.
 Run as `python -m mlops_cli.warm_server SOCKET` by mlops_cli.warm_runner, which sends it one
 request per step over the Unix socket: the executor's arguments, the step's environment and
 working directory, and (as a passed file descriptor) the pipe the step's stdout and stderr go to.
-The server answers `pid N` once it has forked, and `exit CODE` (Popen's returncode convention:
+The server answers `pid N {STATE}` once it has forked, and `exit CODE` (Popen's returncode convention:
 negative for a signal) when the child has ended. It exits when its stdin closes (the run ended, or
 the CLI died: its running children are then ended too, so none is left behind).
 
@@ -138,7 +138,9 @@ class Server:
             server_fds += [c.fileno() for _, c in self.children.values()]
             warm_child.run_step(request, out_fd, server_fds)  # never returns
         os.close(out_fd)  # the child holds it: the client sees EOF when the step's processes end
-        conn.sendall(f"pid {pid}\n".encode())
+        # With the state it forked from, for tests and diagnostics: threads, modules still to import.
+        state = {**thread_report(), "pending": len(self.pending)}
+        conn.sendall(f"pid {pid} {json.dumps(state)}\n".encode())
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = (pid, conn)
         self.selector.register(pidfd, selectors.EVENT_READ, "child")
