@@ -40,11 +40,17 @@ print(record.status, [(task.name, task.status) for task in record.tasks])
 """
 
 
+_RUN_FILE = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+
+
 def test_sigterm_ends_a_forked_step_with_its_children_and_the_server(tmp_path: Path) -> None:
     pids, script = tmp_path / "pids", tmp_path / "stopped_run.py"
     script.write_text(_STOPPED_RUN)  # a file: kfp reads the component's source from it
     driver = subprocess.Popen(
-        [sys.executable, str(script), str(pids), str(tmp_path / "root")], stdout=subprocess.PIPE, text=True
+        # Through -c, as test_run_cancelled starts the CLI: the test's own sys.path then applies.
+        [sys.executable, "-c", _RUN_FILE, str(script), str(pids), str(tmp_path / "root")],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     while not (pids.exists() and len(pids.read_text().split()) == 2):
