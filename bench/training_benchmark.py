@@ -1,7 +1,7 @@
 """Benchmark: the training pipeline through the local runners vs the same steps as one plain script.
 
     ./pants run bench:training -- --rows 1000000 --throughput-rows 1000000,10000000
-    ./pants run bench:training -- --rows 50000 --runners local,kfp-local --throughput-rows ''
+    ./pants run bench:training -- --rows 50000 --runners local,kfp-local --throughput-rows '' --repeat 3
 
 Each measurement runs in its own child process, which reports its own peak memory: the larger of
 its max RSS and that of the largest process it started (a kfp.local step). Reported side by side,
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from training_report import report
+from training_report import median_run, report
 
 REPO_CONFIG = Path("config/pipelines/churn.yaml")
 
@@ -109,11 +109,11 @@ def measure_script(workdir: Path, data: str) -> dict:
     return {"seconds": round(sum(steps.values()), 2), "tasks": tasks, "peak_rss_mib": peak_rss_mib()}
 
 
-def measure_pipeline(workdir: Path, data: str, runner: str) -> dict:
+def measure_pipeline(workdir: Path, data: str, runner: str, attempt: int) -> dict:
     from mlops_cli.commands import run_pipeline
     from training.pipeline import DEFINITION
 
-    config, settings = _config_and_settings(workdir / f"pipeline-{runner}", data)
+    config, settings = _config_and_settings(workdir / f"pipeline-{runner}-{attempt}", data)
     started = time.perf_counter()
     record = run_pipeline(DEFINITION, config, settings, runner=runner)
     seconds = time.perf_counter() - started
@@ -177,6 +177,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--throughput-rows", default="1000000,10000000", help="'' for none")
     parser.add_argument("--runners", default="local,kfp-local", help="mlops run --runner values, side by side")
+    parser.add_argument("--repeat", type=int, default=1, help="run every measurement N times; report medians")
+    parser.add_argument("--attempt", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -184,7 +186,7 @@ def main() -> None:
     if args.child:
         data = str(args.workdir / f"churn-{args.rows}.parquet")
         work = {"script": lambda: measure_script(args.workdir, data),
-                "pipeline": lambda: measure_pipeline(args.workdir, data, args.runners),
+                "pipeline": lambda: measure_pipeline(args.workdir, data, args.runners, args.attempt),
                 "throughput": lambda: measure_throughput(args.workdir, data, args.rows)}[args.child]  # fmt: skip
         print(json.dumps(work()))
         return
@@ -196,14 +198,18 @@ def main() -> None:
         for rows in sizes:
             print(f"bench: generating {rows:,} rows", file=sys.stderr, flush=True)
             write(SampleSpec("churn", rows, seed=7), workdir / f"churn-{rows}.parquet")
-        results: dict = {"rows": args.rows, "runners": args.runners.split(",")}
-        print(f"bench: script on {args.rows:,} rows", file=sys.stderr, flush=True)
-        results["script"] = child("script", workdir, args.rows)
-        for runner in results["runners"]:
-            print(f"bench: pipeline ({runner}) on {args.rows:,} rows", file=sys.stderr, flush=True)
-            results[f"pipeline {runner}"] = child("pipeline", workdir, args.rows, ["--runners", runner])
-            print(f"bench: pipeline ({runner}) again, nothing changed", file=sys.stderr, flush=True)
-            results[f"pipeline again {runner}"] = child("pipeline", workdir, args.rows, ["--runners", runner])
+        results: dict = {"rows": args.rows, "runners": args.runners.split(","), "repeat": args.repeat}
+        runs: dict[str, list[dict]] = {}
+        for attempt in range(args.repeat):  # interleaved, so that a busy spell hits every contender
+            print(f"bench: script on {args.rows:,} rows ({attempt + 1}/{args.repeat})", file=sys.stderr, flush=True)
+            runs.setdefault("script", []).append(child("script", workdir, args.rows))
+            for runner in results["runners"]:
+                extra = ["--runners", runner, "--attempt", str(attempt)]
+                print(f"bench: pipeline ({runner}) on {args.rows:,} rows", file=sys.stderr, flush=True)
+                runs.setdefault(f"pipeline {runner}", []).append(child("pipeline", workdir, args.rows, extra))
+                print(f"bench: pipeline ({runner}) again, nothing changed", file=sys.stderr, flush=True)
+                runs.setdefault(f"pipeline again {runner}", []).append(child("pipeline", workdir, args.rows, extra))
+        results.update({name: median_run(found) for name, found in runs.items()})
         results["throughput"] = []
         for rows in [int(n) for n in args.throughput_rows.split(",") if n]:
             print(f"bench: ingest + features on {rows:,} rows", file=sys.stderr, flush=True)

@@ -3,6 +3,23 @@ with ratios, then per step the script's time and each runner's time and overhead
 
 from __future__ import annotations
 
+import statistics
+
+
+def median_run(runs: list[dict]) -> dict:
+    """One measurement's repeated results as one: median times (whole run and per step), the
+    highest peak memory. A step's status is that of its first run (the same in every run)."""
+    median = statistics.median
+    times = [key for key in ("wall_seconds", "seconds", "task_seconds") if key in runs[0]]
+    merged = {key: median([run[key] for run in runs]) for key in times}
+    merged["peak_rss_mib"] = max(run["peak_rss_mib"] for run in runs)
+    merged["tasks"] = {
+        step: [status, round(median([run["tasks"].get(step, [status, 0.0])[1] for run in runs]), 3)]
+        for step, (status, _) in runs[0]["tasks"].items()
+    }
+    merged["runs"] = len(runs)
+    return merged
+
 
 def _row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
@@ -33,7 +50,7 @@ def report(r: dict) -> str:
         return _row(name, run["wall_seconds"], steps, run["peak_rss_mib"], ratio)
 
     lines = [
-        f"Training pipeline on {r['rows']:,} churn rows (2 cores):",
+        f"Training pipeline on {r['rows']:,} churn rows (2 cores), median of {r.get('repeat', 1)} run(s):",
         "",
         _row("measurement", "wall s", "steps s", "peak RSS MiB", "ratio"),
         _row("---", "---:", "---:", "---:", "---:"),

@@ -27,6 +27,7 @@ Python thread, since a child inherits the memory but not the threads of its pare
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -132,6 +133,10 @@ class Server:
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        # The preloaded modules' objects live as long as the process: kept out of the children's
+        # garbage collections, which would otherwise scan them all (time) and touch their pages
+        # (copies of pages the children share with the server).
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             server_fds = [self.listener.fileno(), sys.stdin.fileno(), conn.fileno(), *self.children]
