@@ -11,7 +11,7 @@ def median_run(runs: list[dict]) -> dict:
     highest peak memory. A step's status is that of its first run (the same in every run)."""
     median = statistics.median
     times = [key for key in ("wall_seconds", "seconds", "task_seconds") if key in runs[0]]
-    merged = {key: median([run[key] for run in runs]) for key in times}
+    merged = {key: round(median([run[key] for run in runs]), 2) for key in times}
     merged["peak_rss_mib"] = max(run["peak_rss_mib"] for run in runs)
     merged["tasks"] = {
         step: [status, round(median([run["tasks"].get(step, [status, 0.0])[1] for run in runs]), 3)]

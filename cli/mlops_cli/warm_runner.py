@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,8 @@ class WarmWorkers:
         self.ready: dict[str, Any] | None = None
         self.failed = False
         self.env = dict(os.environ)
+        # kfp.local runs a ParallelFor's iterations on two threads: both may wait for the server.
+        self._ready_lock = threading.Lock()
 
     def start(self) -> WarmWorkers:
         """Start the server; its imports run while the caller goes on (`run` waits for them)."""
@@ -87,6 +90,10 @@ class WarmWorkers:
 
     def wait_ready(self) -> bool:
         """Whether the server is up; the first time it is not, warns once and falls back for good."""
+        with self._ready_lock:
+            return self._wait_ready()
+
+    def _wait_ready(self) -> bool:
         if self.ready is not None or self.failed:
             return not self.failed
         assert self.server is not None and self.server.stdout is not None

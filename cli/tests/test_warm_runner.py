@@ -71,6 +71,24 @@ def steps(label: str) -> dict:
     return double(table=first.outputs["table"], numbers=[1, 2, 3]).output
 
 
+@dsl.component(base_image="python:3.11", install_kfp_package=False)
+def overlap(n: int, marks: str) -> int:
+    import os
+    import time
+
+    open(os.path.join(marks, f"{n}.started"), "w").close()
+    deadline = time.monotonic() + 20  # kfp.local runs two iterations at once: wait for the other
+    while len(os.listdir(marks)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return n * 10 if len(os.listdir(marks)) == 2 else -n  # -n: ran alone
+
+
+@dsl.pipeline
+def fanned_out(marks: str) -> None:
+    with dsl.ParallelFor([1, 2]) as n:
+        overlap(n=n, marks=marks)
+
+
 @dsl.pipeline
 def crashing(how: str) -> None:
     with dsl.ExitHandler(after()):
@@ -194,3 +212,12 @@ def test_the_server_forks_with_no_threads_but_the_fork_safe_native_pools(tmp_pat
     files = [fd for fd in fds if fd.startswith("/") and not fd.startswith("/dev/")]
     assert [Path(fd).name for fd in files] == ["server.log"]  # no database or store is open
 
+
+
+def test_kfp_locals_parallel_iterations_are_forked_side_by_side(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    record, _ = _run(fanned_out, {"marks": str(marks)}, tmp_path, "warm")
+    assert record.status == "SUCCEEDED", record.error
+    # Each saw the other start: the server forked the second while the first ran.
+    assert sorted(task.outputs["Output"] for task in record.tasks if task.outputs) == [10, 20]
