@@ -137,7 +137,9 @@ class WarmWorkers:
             }
             return self._run(request, started, ended)
 
-    def _run(self, request: dict[str, Any], started: Callable[[Any], None], ended: Callable[[Any], None]) -> int:
+    def _run(
+        self, request: dict[str, Any], started: Callable[[Any], None], ended: Callable[[Any], None]
+    ) -> int | None:
         read_end, write_end = os.pipe()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn, open(read_end, "rb") as output:
             try:
@@ -145,13 +147,16 @@ class WarmWorkers:
                 payload = json.dumps(request).encode()
                 socket.send_fds(conn, [HEADER.pack(len(payload))], [write_end])
                 conn.sendall(payload)
+                answers = conn.makefile("r", encoding="utf-8")
+                first = answers.readline()
+            except OSError as error:
+                first = f"error {error}"
             finally:
                 os.close(write_end)
-            answers = conn.makefile("r", encoding="utf-8")
-            first = answers.readline()
-            if not first.startswith("pid "):
-                print(f"mlops: the warm worker could not start the step: {first.strip() or 'no answer'}")
-                return 1
+            if not first.startswith("pid "):  # the step has not started: the rest of the run does without
+                self.failed = True
+                self.warn(f"warm worker unusable ({first.strip() or 'no answer'}); steps start as plain subprocesses")
+                return None
             _, pid, state = first.split(" ", 2)
             step = StepProcess(int(pid), json.loads(state))
             started(step)

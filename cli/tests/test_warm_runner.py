@@ -221,3 +221,19 @@ def test_kfp_locals_parallel_iterations_are_forked_side_by_side(tmp_path: Path) 
     assert record.status == "SUCCEEDED", record.error
     # Each saw the other start: the server forked the second while the first ran.
     assert sorted(task.outputs["Output"] for task in record.tasks if task.outputs) == [10, 20]
+
+
+def test_a_server_gone_mid_run_leaves_the_next_steps_to_subprocesses(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    workers = WarmWorkers(executor_program(), warnings.append).start()
+    command = _command("def step():\n    pass\n", "step", tmp_path / "out.json")
+    try:
+        assert workers.run(command, dict(os.environ), print, print) == 0
+        assert workers.server is not None
+        workers.server.kill()  # as if the kernel's OOM killer had chosen it
+        workers.server.wait()
+        assert workers.run(command, dict(os.environ), print, print) is None
+        assert workers.run(command, dict(os.environ), print, print) is None  # and stays so, warned once
+    finally:
+        workers.close()
+    assert len(warnings) == 1 and warnings[0].startswith("warm worker unusable (")
