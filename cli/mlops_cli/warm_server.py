@@ -56,10 +56,11 @@ HEADER = struct.Struct("!Q")  # the request's JSON length; the output pipe trave
 
 
 def preload(name: str) -> bool:
-    """Import module `name`; False if it is not installed (a project without it preloads the rest)."""
+    """Import module `name`; False if it is not installed or fails to import (a step that needs it
+    then imports it itself, and meets the error where a new interpreter would)."""
     try:
         importlib.import_module(name)
-    except ImportError:
+    except Exception:
         return False
     return True
 
@@ -139,7 +140,8 @@ class Server:
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            server_fds = [self.listener.fileno(), sys.stdin.fileno(), conn.fileno(), *self.children]
+            server_fds = [self.listener.fileno(), sys.stdin.fileno(), conn.fileno(), self.selector.fileno()]
+            server_fds += list(self.children)  # pidfds
             server_fds += [c.fileno() for _, c in self.children.values()]
             warm_child.run_step(request, out_fd, server_fds)  # never returns
         os.close(out_fd)  # the child holds it: the client sees EOF when the step's processes end
