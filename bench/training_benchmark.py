@@ -1,14 +1,17 @@
-"""Benchmark: the training pipeline through the local runner vs the same steps as one plain script.
+"""Benchmark: the training pipeline through the local runners vs the same steps as one plain script.
 
     ./pants run bench:training -- --rows 1000000 --throughput-rows 1000000,10000000
+    ./pants run bench:training -- --rows 50000 --runners local,kfp-local --throughput-rows '' --repeat 3
 
 Each measurement runs in its own child process, which reports its own peak memory: the larger of
 its max RSS and that of the largest process it started (a kfp.local step). Reported side by side,
 with ratios, as Markdown (and JSON with --json).
   1. script:    every step's KFP wrapper function called in order in one process (same code, no KFP)
-  2. pipeline:  `mlops run` (kfp.local SubprocessRunner, caching on), first run
+  2. pipeline:  `mlops run` with each of --runners (caching on), first run: `local` forks every
+     step from a warm worker, `kfp-local` starts each as kfp.local does (a new interpreter)
   3. pipeline again with nothing changed (cache hits; champion/register are never cached by design)
   4. ingest + features alone, at each --throughput-rows size: rows per second
+A step's overhead is its time in the pipeline minus the same function's time in the script.
 """
 
 import argparse
@@ -21,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from training_report import median_run, report
 
 REPO_CONFIG = Path("config/pipelines/churn.yaml")
 
@@ -104,13 +109,13 @@ def measure_script(workdir: Path, data: str) -> dict:
     return {"seconds": round(sum(steps.values()), 2), "tasks": tasks, "peak_rss_mib": peak_rss_mib()}
 
 
-def measure_pipeline(workdir: Path, data: str) -> dict:
+def measure_pipeline(workdir: Path, data: str, runner: str, attempt: int) -> dict:
     from mlops_cli.commands import run_pipeline
     from training.pipeline import DEFINITION
 
-    config, settings = _config_and_settings(workdir / "pipeline", data)
+    config, settings = _config_and_settings(workdir / f"pipeline-{runner}-{attempt}", data)
     started = time.perf_counter()
-    record = run_pipeline(DEFINITION, config, settings, runner="local")
+    record = run_pipeline(DEFINITION, config, settings, runner=runner)
     seconds = time.perf_counter() - started
     if record.status != "SUCCEEDED":
         raise SystemExit(f"pipeline run failed: {record.error}")
@@ -170,7 +175,10 @@ def _parameters(root: Path, data: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--throughput-rows", default="1000000,10000000")
+    parser.add_argument("--throughput-rows", default="1000000,10000000", help="'' for none")
+    parser.add_argument("--runners", default="local,kfp-local", help="mlops run --runner values, side by side")
+    parser.add_argument("--repeat", type=int, default=1, help="run every measurement N times; report medians")
+    parser.add_argument("--attempt", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -178,7 +186,7 @@ def main() -> None:
     if args.child:
         data = str(args.workdir / f"churn-{args.rows}.parquet")
         work = {"script": lambda: measure_script(args.workdir, data),
-                "pipeline": lambda: measure_pipeline(args.workdir, data),
+                "pipeline": lambda: measure_pipeline(args.workdir, data, args.runners, args.attempt),
                 "throughput": lambda: measure_throughput(args.workdir, data, args.rows)}[args.child]  # fmt: skip
         print(json.dumps(work()))
         return
@@ -190,73 +198,25 @@ def main() -> None:
         for rows in sizes:
             print(f"bench: generating {rows:,} rows", file=sys.stderr, flush=True)
             write(SampleSpec("churn", rows, seed=7), workdir / f"churn-{rows}.parquet")
-        results: dict = {"rows": args.rows}
-        for mode in ("script", "pipeline"):
-            print(f"bench: {mode} on {args.rows:,} rows", file=sys.stderr, flush=True)
-            results[mode] = child(mode, workdir, args.rows)
-        print("bench: pipeline again, nothing changed", file=sys.stderr, flush=True)
-        results["pipeline_again"] = child("pipeline", workdir, args.rows)
+        results: dict = {"rows": args.rows, "runners": args.runners.split(","), "repeat": args.repeat}
+        runs: dict[str, list[dict]] = {}
+        for attempt in range(args.repeat):  # interleaved, so that a busy spell hits every contender
+            print(f"bench: script on {args.rows:,} rows ({attempt + 1}/{args.repeat})", file=sys.stderr, flush=True)
+            runs.setdefault("script", []).append(child("script", workdir, args.rows))
+            for runner in results["runners"]:
+                extra = ["--runners", runner, "--attempt", str(attempt)]
+                print(f"bench: pipeline ({runner}) on {args.rows:,} rows", file=sys.stderr, flush=True)
+                runs.setdefault(f"pipeline {runner}", []).append(child("pipeline", workdir, args.rows, extra))
+                print(f"bench: pipeline ({runner}) again, nothing changed", file=sys.stderr, flush=True)
+                runs.setdefault(f"pipeline again {runner}", []).append(child("pipeline", workdir, args.rows, extra))
+        results.update({name: median_run(found) for name, found in runs.items()})
         results["throughput"] = []
         for rows in [int(n) for n in args.throughput_rows.split(",") if n]:
             print(f"bench: ingest + features on {rows:,} rows", file=sys.stderr, flush=True)
             results["throughput"].append(child("throughput", workdir, rows))
-    print(report(results))
+    print(report(results))  # training_report
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-
-
-def report(r: dict) -> str:
-    script, first, again = r["script"], r["pipeline"], r["pipeline_again"]
-
-    def row(*cells: object) -> str:
-        return "| " + " | ".join(str(cell) for cell in cells) + " |"
-
-    def timing(name: str, run: dict, steps: float, ratio: str) -> str:
-        return row(name, run["wall_seconds"], steps, run["peak_rss_mib"], ratio)
-
-    def step_row(step: str) -> str:
-        cells = []
-        for run in (script, first, again):
-            status, seconds = run["tasks"].get(step, ["-", 0.0])
-            cells.append(f"{seconds:.2f}" if status == "SUCCEEDED" else f"{status} {seconds:.2f}")
-        return row(step, *cells)
-
-    steps = list(dict.fromkeys([*first["tasks"], *again["tasks"]]))
-    return "\n".join(
-        [
-            f"Training pipeline on {r['rows']:,} churn rows (2 cores):",
-            "",
-            row("measurement", "wall s", "steps s", "peak RSS MiB", "ratio"),
-            row("---", "---:", "---:", "---:", "---:"),
-            timing("plain script (same step functions, one process)", script, script["seconds"], "1.00"),
-            timing(
-                "pipeline, local runner, first run",
-                first,
-                first["task_seconds"],
-                f"{first['wall_seconds'] / script['wall_seconds']:.2f} x script",
-            ),
-            timing(
-                "pipeline again, nothing changed",
-                again,
-                again["task_seconds"],
-                f"{again['wall_seconds'] / first['wall_seconds']:.2f} x first run",
-            ),
-            "",
-            "Per step, seconds (a pipeline step's time includes its process start and imports):",
-            "",
-            row("step", "script", "pipeline, first run", "pipeline again"),
-            row("---", "---:", "---:", "---:"),
-            *(step_row(step) for step in steps),
-            "",
-            row("ingest + features", "rows/s", "ingest s", "features s", "peak RSS MiB"),
-            row("---", "---:", "---:", "---:", "---:"),
-            *(
-                row(f"{t['rows']:,} rows", f"{t['rows_per_second']:,}", t["ingest_seconds"], t["features_seconds"],
-                    t["peak_rss_mib"])  # fmt: skip
-                for t in r["throughput"]
-            ),
-        ]
-    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def add_parser(commands: Any) -> None:
     """Add `batch-predict` to the CLI's subcommands (`commands`: argparse's subparsers action)."""
     parser = commands.add_parser("batch-predict", help="predict a table with a registered model")
     parser.add_argument("--config", default=DEFAULT_CONFIG, help=f"batch prediction config (default {DEFAULT_CONFIG})")
-    parser.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
+    parser.add_argument("--runner", choices=("local", "kfp-local", "docker", "vertex"), default="local")
     parser.add_argument("--wait", action="store_true", help="vertex: follow the run until it ends")
     parser.add_argument("--verbose", action="store_true", help="local, docker: stream the step's logs to stdout")
     parser.add_argument("--run-id", help="run id (default: PIPELINE-TIMESTAMP)")

@@ -24,7 +24,10 @@ from mlops.runs import RunRecord, new_run_id, run_label, save_record
 from mlops_cli.errors import UsageError
 from mlops_cli.stopping import RunCancelled, Stopper, cancelled_line
 
-RUNNERS = ("local", "docker", "vertex")
+RUNNERS = ("local", "kfp-local", "docker", "vertex")
+# The CLI's runner names -> run_local's: `local` forks steps from warm workers, `kfp-local` starts
+# each as kfp.local does (a new interpreter), the reference the warm runner is measured against.
+LOCAL_RUNNERS = {"local": "warm", "kfp-local": "subprocess", "docker": "docker"}
 
 
 def _is_vertex(settings: Settings) -> bool:
@@ -118,12 +121,16 @@ def run_pipeline(
             spec, parameters, settings, record, enable_caching=enable_caching, wait=wait, credentials=credentials
         )
 
-    from mlops_cli.local_runner import docker_mounts, run_local
+    from mlops_cli.local_runner import docker_mounts, run_local, warm_workers
 
     mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
     stopper = Stopper()
     # Ctrl-C and SIGTERM cancel the run from here on; once it has ended they wait for its record.
-    with stopper.handling_signals(), ThreadPoolExecutor(max_workers=1) as background:
+    with (
+        stopper.handling_signals(),
+        ThreadPoolExecutor(max_workers=1) as background,
+        warm_workers(LOCAL_RUNNERS[runner]) as workers,
+    ):
         # Built before MLflow loads: kfp inspects every loaded module while it builds components.
         pipeline = definition.build(config, images, step_environment(settings))
         # Opening the MLflow store takes seconds (imports, schema check); the steps run in
@@ -134,11 +141,12 @@ def run_pipeline(
             parameters,
             record,
             pipeline_root=Path(settings.gcp.pipeline_root),
-            runner="docker" if runner == "docker" else "subprocess",
+            runner=LOCAL_RUNNERS[runner],
             enable_caching=enable_caching,
             mounts=mounts,
             log_path=None if verbose else Path(settings.metadata_dir) / "logs" / f"{record.run_id}.log",
             stopper=stopper,
+            workers=workers,
             max_parallel=max_parallel,
         )
         save_record(record, runs_dir(settings))
@@ -164,7 +172,7 @@ def step_images(
     """
     if runner not in RUNNERS:
         raise ValueError(f"unknown runner {runner!r}; use one of {', '.join(RUNNERS)}")
-    if runner == "local":
+    if runner in ("local", "kfp-local"):
         return definition.unbuilt_images()
     built = built_images(images_dir) if built is None else built
     if missing := definition.missing_images(built):

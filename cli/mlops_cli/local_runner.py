@@ -42,6 +42,7 @@ from mlops.runs import RunRecord, TaskRecord, now
 from mlops_cli.dag_runner import DagRunner
 from mlops_cli.sdk_internals import (
     concurrent_dags,
+    executor_program,
     extra_docker_environment,
     extra_docker_volumes,
     local_step_sessions,
@@ -50,8 +51,9 @@ from mlops_cli.sdk_internals import (
 from mlops_cli.step_errors import failed_step_report
 from mlops_cli.stopping import RunCancelled, Stopper, stop_containers
 from mlops_cli.task_output import TaskStreams
+from mlops_cli.warm_runner import WarmWorkers
 
-RUNNERS = ("subprocess", "docker")
+RUNNERS = ("warm", "subprocess", "docker")  # warm: subprocess steps forked from warm workers
 CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
 
 
@@ -127,31 +129,50 @@ def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> 
     return sorted(folders)
 
 
+@contextlib.contextmanager
+def warm_workers(runner: str) -> Iterator[WarmWorkers | None]:
+    """For the warm runner, its fork server, started now (its imports overlap what the caller does
+    before the first step) and ended on leaving, also when the run is cancelled; else None."""
+    if runner != "warm":
+        yield None
+        return
+    workers = WarmWorkers(executor_program(), _progress).start()
+    try:
+        yield workers
+    finally:
+        workers.close()
+
+
 def run_local(
     pipeline: Callable[..., Any],
     parameters: Mapping[str, Any],
     record: RunRecord,
     *,
     pipeline_root: Path,
-    runner: str = "subprocess",
+    runner: str = "warm",
     enable_caching: bool = True,
     mounts: Sequence[str] = (),
     log_path: Path | None = None,
     stopper: Stopper | None = None,
+    workers: WarmWorkers | None = None,
     max_parallel: int | None = None,
 ) -> RunRecord:
     """Run `pipeline` with `parameters` to completion; fills and returns `record`.
 
     With `log_path`, kfp.local's own output goes to that file rather than to stdout. `stopper`
     (its signal handlers installed by the caller) stops the run on SIGINT/SIGTERM: the record is
-    then CANCELLED. Independent tasks run at the same time, at most `max_parallel` (default: the CPU
-    count) at once (mlops_cli.dag_runner).
+    then CANCELLED. `runner`: "warm" (kfp.local's SubprocessRunner, each step forked from a warm
+    worker: mlops_cli.warm_runner), "subprocess" (kfp.local as it is: each step a new interpreter,
+    one at a time in kfp.local's own DAG loop; the reference) or "docker". `workers`: the warm
+    runner's, started early by the caller (`warm_workers`); by default the run starts its own. With
+    "warm" and "docker", independent tasks run at the same time, at most `max_parallel` (default:
+    the CPU count) at once (mlops_cli.dag_runner).
     """
     stopper = stopper or Stopper()
     if runner not in RUNNERS:
         raise ValueError(f"unknown local runner {runner!r}; use one of {', '.join(RUNNERS)}")
     pipeline_root.mkdir(parents=True, exist_ok=True)
-    if runner == "subprocess":
+    if runner != "docker":
         kfp_runner: Any = local.SubprocessRunner(use_venv=False)
     else:
         # The label finds the run's containers to stop them if the run is cancelled.
@@ -177,13 +198,18 @@ def run_local(
             log = stack.enter_context(log_path.open("w", encoding="utf-8")) if log_path is not None else None
             streams = TaskStreams(log) if log is not None else None
             sections = stack.enter_context(recording_tasks(record, streams, lambda: stopper.signum is not None))
-            stack.enter_context(concurrent_dags(DagRunner(max_parallel or os.cpu_count() or 1)))
+            if runner != "subprocess":  # the reference (`--runner kfp-local`) keeps kfp.local's own DAG loop
+                stack.enter_context(concurrent_dags(DagRunner(max_parallel or os.cpu_count() or 1)))
             if runner == "docker":
                 stack.enter_context(extra_docker_volumes(mounts))
                 # A container does not inherit this process's environment: give it the variables
                 # the run's `env:` secret references name, read now (never part of the spec).
                 names = env_references(parameters)
                 stack.enter_context(extra_docker_environment({n: os.environ[n] for n in names if n in os.environ}))
+            elif runner == "warm":
+                warm = workers or stack.enter_context(warm_workers(runner))
+                assert warm is not None  # the warm runner's
+                stack.enter_context(local_step_sessions(stopper.started, stopper.ended, warm.run))
             else:
                 stack.enter_context(local_step_sessions(stopper.started, stopper.ended))
             if streams is not None:

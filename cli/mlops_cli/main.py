@@ -1,8 +1,8 @@
 """`mlops`: run pipelines and inspect runs, lineage and registered models.
 
-mlops run [--config FILE] [--env local|dev|prod] [--runner local|docker|vertex] [--wait]
+mlops run [--config FILE] [--env local|dev|prod] [--runner local|kfp-local|docker|vertex] [--wait]
 mlops compile [--config FILE] [--output FILE]
-mlops batch-predict [--config FILE] [--runner local|docker|vertex]   (mlops_cli.batch)
+mlops batch-predict [--config FILE] [--runner local|kfp-local|docker|vertex]   (mlops_cli.batch)
 mlops runs list | mlops runs show RUN_ID
 mlops lineage MODEL_NAME:VERSION
 mlops models list MODEL_NAME
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the pipeline a config names (default: training)")
     run.add_argument("--config", default=DEFAULT_CONFIG, help=f"pipeline config (default {DEFAULT_CONFIG})")
-    run.add_argument("--runner", choices=("local", "docker", "vertex"), default="local")
+    run.add_argument("--runner", choices=("local", "kfp-local", "docker", "vertex"), default="local")
     run.add_argument("--no-cache", action="store_true", help="run every step even if a cached result exists")
     run.add_argument("--wait", action="store_true", help="vertex: follow the run until it ends")
     run.add_argument("--verbose", action="store_true", help="local, docker: stream every step's logs to stdout")

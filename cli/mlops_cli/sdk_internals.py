@@ -16,6 +16,7 @@ import contextlib
 import importlib.metadata
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,8 @@ USES = {
         "kfp.local.orchestrator.enhanced_dag_orchestrator (run_enhanced_dag, execute_task, ConditionEvaluator, "
         "ParallelExecutor, _run_parallel_for_task)",
         "kfp.local.orchestrator.orchestrator_utils.OrchestratorUtils",
+        "kfp.local.subprocess_task_handler.replace_python_executable",
+        "kfp.dsl.component_factory._get_command_and_args_for_lightweight_component",
     ),
     "google-cloud-aiplatform": ("PipelineJob._dashboard_uri", "PipelineJob._sync_gca_resource"),
 }
@@ -119,6 +122,25 @@ def extra_docker_volumes(paths: Sequence[str]) -> Iterator[None]:
         handler.get_volumes_to_mount = original
 
 
+# Starts one step instead of a subprocess: (command, environment, started, ended) -> its exit
+# code, or None when it cannot (the step then starts as a subprocess). mlops_cli.warm_runner.
+StepStarter = Callable[[list[str], dict[str, str], Callable[[Any], None], Callable[[Any], None]], "int | None"]
+
+
+def executor_program() -> str:
+    """The `sh -ec` program kfp.local runs for every lightweight component, as SubprocessRunner
+    (use_venv=False) runs it: with this interpreter in place of `python3`."""
+    check_version("kfp")
+    from kfp.dsl import component_factory
+    from kfp.local import subprocess_task_handler
+
+    def probe() -> None:
+        """A component kfp generates the command of; the program does not depend on it."""
+
+    command, _ = component_factory._get_command_and_args_for_lightweight_component(probe)
+    return str(subprocess_task_handler.replace_python_executable(command[:3], sys.executable)[2])
+
+
 @contextlib.contextmanager
 def extra_docker_environment(variables: Mapping[str, str]) -> Iterator[None]:
     """Give every DockerRunner container `variables` as well as the task's own (which win)."""
@@ -140,10 +162,11 @@ def extra_docker_environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def local_step_sessions(
-    started: Callable[[subprocess.Popen[str]], None], ended: Callable[[subprocess.Popen[str]], None]
+    started: Callable[[Any], None], ended: Callable[[Any], None], start: StepStarter | None = None
 ) -> Iterator[None]:
     """Start every SubprocessRunner step in a session of its own (so in its own process group, with
     whatever it starts), reporting its process to `started`, and to `ended` once it has exited.
+    With `start`, each step is first offered to it (warm workers), which reports its own processes.
 
     The rest is kfp.local's `run_local_subprocess`: the step's output, stdout and stderr merged,
     printed line by line, then a blank line; returns the exit code.
@@ -154,6 +177,10 @@ def local_step_sessions(
     original = subprocess_task_handler.run_local_subprocess
 
     def run(full_command: list[str], env_vars: dict[str, str] | None = None) -> int:
+        if start is not None:
+            code = start(full_command, {**os.environ, **(env_vars or {})}, started, ended)
+            if code is not None:
+                return code
         env = {**os.environ, **env_vars} if env_vars else None
         with subprocess.Popen(
             full_command,

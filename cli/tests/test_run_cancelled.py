@@ -1,6 +1,7 @@
-"""Ctrl-C or SIGTERM during `mlops run` (local runner): the step's whole process tree ends, the run
-is recorded as CANCELLED with the steps that finished, nothing is registered, the exit code is the
-shell's (130, 143), and the next run of the same config resumes from the cache.
+"""Ctrl-C or SIGTERM during `mlops run` (local runner, warm workers): the step's whole process tree
+and the fork server end, the run is recorded as CANCELLED with the steps that finished, nothing is
+registered, the exit code is the shell's (130, 143), and the next run of the same config resumes
+from the cache.
 
 `mlops run` runs in a real subprocess and gets a real signal once train has started; the test
 finds the run's processes itself (through /proc), independently of the code under test.
@@ -79,9 +80,10 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
             break
     else:
         pytest.fail(f"train never started:\n{''.join(lines)}")
-    time.sleep(0.5)  # train's process and its child are up (sh, then python)
+    time.sleep(0.5)  # train's process is up
     step_processes = _processes_below(cli.pid)
-    assert len(step_processes) >= 2, step_processes  # the step is a tree: sh -c '... python3 -m ...'
+    # The warm runner's fork server and the train step forked from it, in a session of its own.
+    assert len(step_processes) >= 2, step_processes
     sent = time.perf_counter()
     cli.send_signal(signum)
     rest = cli.stderr.read()
@@ -90,6 +92,7 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
     print(f"{signal.Signals(signum).name} to exit: {took:.2f}s")  # shown if the test fails
 
     assert cli.returncode == exit_code, "".join(lines) + rest
+    assert "warm workers did not start" not in "".join(lines) + rest  # the steps were forked
     assert [pid for pid in step_processes if _running(pid)] == []
     last = rest.strip().splitlines()[-1]
     assert last.startswith("mlops: run churn-training-") and "Traceback" not in rest
