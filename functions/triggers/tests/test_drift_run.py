@@ -14,6 +14,8 @@ from google.cloud import aiplatform_v1  # pants: no-infer-dep (comes with google
 from google.protobuf import json_format  # pants: no-infer-dep
 
 from conftest import PARENT, SERVICE_ACCOUNT  # pants: no-infer-dep
+from mlops.alerts.notifier import Alert, LogChannel
+from mlops.logs import CloudLoggingFormatter
 from mlops.testing.fake_vertex import FakeVertex
 
 KEY = "monitoring:churn-classifier:3:2026-12-02T00:00:00+00:00"
@@ -110,6 +112,42 @@ def test_a_redelivered_or_repeated_alert_starts_no_second_run(drift: Any, fake: 
     next_window["jsonPayload"]["alert"]["key"] = KEY.replace("2026-12-02", "2026-12-03")
     assert deliver(drift, next_window, message_id="5544332211")[1]["status"] == "started"
     assert len(fake.state.pipeline_jobs) == 2
+
+
+class Lines(logging.Handler):
+    """Keeps each formatted record: the JSON lines a container would print."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def logged_entry(alert: Alert) -> dict[str, Any]:
+    """The LogEntry Cloud Logging makes of the line mlops.alerts' LogChannel writes for `alert`: the
+    special keys become the entry's own fields, the rest its jsonPayload."""
+    handler = Lines()
+    handler.setFormatter(CloudLoggingFormatter())
+    logger = logging.getLogger("mlops.alerts")
+    logger.addHandler(handler)
+    try:
+        LogChannel().send(alert)
+    finally:
+        logger.removeHandler(handler)
+    (payload,) = (json.loads(line) for line in handler.lines)
+    severity = payload.pop("severity")
+    payload.pop("logging.googleapis.com/sourceLocation")
+    return {**ENTRY, "severity": severity, "jsonPayload": payload}
+
+
+def test_the_line_the_log_channel_writes_is_what_the_function_reads(drift: Any, fake: FakeVertex) -> None:
+    alert = Alert.model_validate(ENTRY["jsonPayload"]["alert"])
+    entry = logged_entry(alert)
+    assert entry["severity"] == "WARNING" and entry["jsonPayload"]["alert"] == ENTRY["jsonPayload"]["alert"]
+    code, answer = deliver(drift, entry)
+    assert code == 200 and answer["status"] == "started", answer
 
 
 @pytest.mark.parametrize("crossed", ["", "  "])
