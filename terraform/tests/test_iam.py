@@ -187,3 +187,16 @@ def test_the_vertex_ai_agent_reads_both_datasets_and_writes_only_the_monitoring_
     assert 'monitoring = {\n      # Model Monitoring' in grants
     assert '"roles/storage.objectAdmin" = local.vertex_ai_agent' in grants
     assert not [g for g in project_grants(real) if "vertex_ai_agent" in g.address or "gcp-sa-aiplatform" in str(g)]
+
+
+def test_the_drift_sink_may_publish_to_its_topic_only(real: dict[str, dict[str, Any]]) -> None:
+    """The log sink that feeds drift-run writes as its own identity: publisher on the drift topic,
+    and nothing at project level."""
+    publishers = [b for b in blocks(real) if "writer_identity" in str(b.body.get("member", ""))]
+    assert [(b.type, unquote(b.body["role"])) for b in publishers] == [
+        ("google_pubsub_topic_iam_member", "roles/pubsub.publisher")
+    ]
+    (publisher,) = publishers
+    assert unquote(publisher.body["topic"]) == "${google_pubsub_topic.drift[0].name}"
+    assert unquote(publisher.body["member"]) == "${google_logging_project_sink.drift[0].writer_identity}"
+    assert not [g for g in project_grants(real) if "writer_identity" in str(g.unresolved_members)]

@@ -34,7 +34,9 @@ def test_the_shifted_feature_and_the_error_rate_cross_and_alert_once(registered:
     _, again = monitor(registered, tmp_path)  # the same window: the same incident
     assert again.alert == {"log": "duplicate", "file": "duplicate"}
     [line] = (tmp_path / "alerts" / "alerts.jsonl").read_text().splitlines()
-    assert json.loads(line)["key"] == f"monitoring:{MODEL}:1:{END.isoformat()}"
+    alert = json.loads(line)
+    assert alert["key"] == f"monitoring:{MODEL}:1:{END.isoformat()}"
+    assert (alert["fields"]["crossed_features"], alert["fields"]["crossed_health"]) == ("tenure_months", "error_rate")
 
 
 def test_a_window_like_training_crosses_nothing_and_sends_nothing(registered: Registered, tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def fake() -> Iterator[FakeVertex]:
 
 @pytest.fixture()
 def environment(monkeypatch: pytest.MonkeyPatch, fake: FakeVertex, specs_dir: Path) -> dict[str, str]:
-    """Both functions' variables as Terraform sets them, the API pointed at the fake."""
+    """The functions' variables as Terraform sets them, the API pointed at the fake."""
     values = {
         "MLOPS_PROJECT": "acme-mlops-dev",
         "MLOPS_REGION": "europe-west2",
@@ -65,6 +65,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, fake: FakeVertex, specs_dir: Pa
         "MLOPS_PIPELINES": "churn, energy",
         "MLOPS_PIPELINE": "churn",
         "MLOPS_DATA_PREFIX": "gs://acme-mlops-dev-data/incoming/",
+        "MLOPS_RETRAIN_PIPELINES": '{"churn-classifier": "churn", "energy-regressor": "energy"}',
         "MLOPS_API_ENDPOINT": fake.endpoint,
     }
     for key, value in values.items():
@@ -87,3 +88,8 @@ def scheduled(environment: dict[str, str]) -> Any:
 @pytest.fixture()
 def new_data(environment: dict[str, str]) -> Any:
     return client("start_run_on_new_data", "cloudevent")
+
+
+@pytest.fixture()
+def drift(environment: dict[str, str]) -> Any:
+    return client("start_run_on_drift", "cloudevent")

@@ -4,6 +4,7 @@ unpacked, `functions-framework --target ENTRY_POINT --source main.py`, on the ve
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -68,7 +69,8 @@ def post(url: str, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, A
 
 
 def test_each_zip_has_its_entry_point_in_main_py(tmp_path: Path) -> None:
-    for name, entry_point in (("scheduled-run", "start_scheduled_run"), ("new-data-run", "start_run_on_new_data")):
+    zips = (("scheduled-run", "start_scheduled_run"), ("new-data-run", "start_run_on_new_data"))
+    for name, entry_point in (*zips, ("drift-run", "start_run_on_drift")):
         with zipfile.ZipFile(Path("functions.triggers") / f"{name}.zip") as archive:
             names = set(archive.namelist())
             assert f"from triggers.main import {entry_point}  #" in archive.read("main.py").decode()
@@ -103,6 +105,35 @@ def test_the_unpacked_event_function_answers_events(tmp_path: Path, environment:
         malformed = post(url, {"name": "a.csv"}, headers)
     assert ignored == (200, {**ignored[1], "status": "ignored"})
     assert malformed[0] == 400 and malformed[1]["field"] == "data.bucket"
+
+
+def pubsub_alert(crossed_features: str) -> dict[str, Any]:
+    """A Pub/Sub push body whose message is a monitoring alert's LogEntry (test_drift_run.py has it whole)."""
+    fields = {"model": "churn-classifier", "crossed_features": crossed_features, "crossed_health": "error_rate"}
+    alert = {"key": "monitoring:churn-classifier:3:2026-12-02T00:00:00+00:00", "title": "t", "fields": fields}
+    entry = {"jsonPayload": {"alert": alert}, "severity": "WARNING"}
+    return {"message": {"data": base64.b64encode(json.dumps(entry).encode()).decode(), "messageId": "1"}}
+
+
+def test_the_unpacked_drift_function_starts_a_run_on_a_drift_alert(
+    tmp_path: Path, environment: dict[str, str], fake: FakeVertex
+) -> None:
+    tree = unpacked("drift-run", tmp_path / "drift-run")
+    headers = {
+        "ce-id": "1",
+        "ce-specversion": "1.0",
+        "ce-source": "//pubsub.googleapis.com/projects/acme-mlops-dev/topics/monitoring-drift",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+    }
+    with gcs_emulator(bucket="unrelated"):
+        variables = {**environment, "STORAGE_EMULATOR_HOST": os.environ["STORAGE_EMULATOR_HOST"]}
+        for url in serve(tree, "start_run_on_drift", "cloudevent", variables):
+            started = post(url, pubsub_alert("tenure_months"), headers)
+            ignored = post(url, pubsub_alert(""), {**headers, "ce-id": "2"})
+    assert started[0] == 200 and started[1]["status"] == "started", started
+    assert ignored == (200, {**ignored[1], "status": "ignored"})
+    (create,) = fake.requests_to("POST", "/pipelineJobs")
+    assert create.query["pipelineJobId"] == [started[1]["job_id"]] and started[1]["job_id"].startswith("churn-drift-")
 
 
 pytestmark = pytest.mark.usefixtures("environment")

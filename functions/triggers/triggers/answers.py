@@ -4,7 +4,8 @@ Status codes say whose move it is. A 5xx is for a retry (Eventarc with retries e
 Scheduler with a retry_config); a 4xx says the event itself is wrong, and the answer names the
 field. (Eventarc's Pub/Sub transport redelivers any non-2xx while retries are on, with a 10-600 s
 backoff for at most 24 h: docs/triggers.md says how the deploy bounds that.)
-  200  started, already started (a redelivered event), or ignored (an object outside the prefix)
+  200  started, already started (a redelivered event), or ignored (an object outside the prefix,
+       a monitoring alert with no crossed feature or of a model no pipeline retrains)
   400  the request or event is malformed; 404 the pipeline is not one this function starts;
        405 not a POST (HTTP function)
   500  the function's configuration or the published spec is wrong (the operator's to fix)
@@ -32,6 +33,9 @@ class Answer:
     status: str  # started, already_started, ignored, bad_event, config_error, spec_error, vertex_error, retry
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+    # The log line's level when not the code's own: an ignored alert of a model nothing retrains is
+    # a 200 (redelivering it cannot help) but a gap someone should see.
+    level: int | None = None
 
     def body(self) -> dict[str, Any]:
         return {"status": self.status, "message": self.message, **self.details}
@@ -63,7 +67,7 @@ def logger() -> logging.Logger:
 
 def log(answer: Answer, function: str) -> Answer:
     """Log `answer` (ERROR for a 500: someone must fix the configuration) and return it."""
-    level = _SEVERITY.get(answer.code, logging.ERROR)
+    level = answer.level or _SEVERITY.get(answer.code, logging.ERROR)
     fields = {"function": function, "http_status": answer.code, "status": answer.status, **answer.details}
     logger().log(level, answer.message, extra={"fields": fields})
     return answer

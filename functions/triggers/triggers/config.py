@@ -6,6 +6,7 @@ error, not the caller's: the answer is a 500 that names the variable, and the lo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -29,7 +30,7 @@ def _names(value: Any) -> Any:
 
 
 class TriggerConfig(BaseModel):
-    """What both functions need to submit a PipelineJob."""
+    """What every trigger function needs to submit a PipelineJob."""
 
     # Field names are the variables' own, so pydantic's errors name the variable.
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -68,6 +69,26 @@ class NewDataRunConfig(TriggerConfig):
     MLOPS_PIPELINE: str = Field(pattern=PIPELINE_NAME)
     MLOPS_DATA_PREFIX: str = Field(pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]/.*$")
     MLOPS_DATA_PARAMETER: str = Field(default="source_uri", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _json(value: Any) -> Any:
+    """The variable's JSON text, parsed (Terraform writes it with jsonencode)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"expected a JSON object like {{\"churn-classifier\": \"churn\"}}: {error}") from None
+
+
+class DriftRunConfig(TriggerConfig):
+    """The Pub/Sub function: which pipeline retrains which model when its features drift."""
+
+    # Registered model name (an alert's `fields.model`) -> pipeline config name.
+    MLOPS_RETRAIN_PIPELINES: Annotated[
+        dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(pattern=PIPELINE_NAME)]],
+        BeforeValidator(_json),
+    ] = Field(min_length=1)
 
 
 ConfigT = TypeVar("ConfigT", bound=TriggerConfig)

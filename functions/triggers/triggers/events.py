@@ -1,4 +1,5 @@
-"""What a trigger is asked to do, read from a Cloud Scheduler request or a GCS CloudEvent.
+"""What a trigger is asked to do, read from a Cloud Scheduler request, a GCS CloudEvent, or a
+monitoring alert's log entry delivered through Pub/Sub.
 
 Every check here is about the caller's input: a failure is `BadEvent` (a 4xx answer), never a
 5xx, so the platform does not redeliver an event that can never succeed.
@@ -8,6 +9,8 @@ Job ids make the functions idempotent. Vertex AI refuses a second PipelineJob wi
 `{pipeline}-{trigger}-{first 20 hex digits of sha256(pipeline, trigger, key)}`, lowercase
 [a-z0-9-], at most 93 characters (Vertex AI allows 128). The key is
 - new data: the CloudEvent's `source` and `id` (Eventarc redelivers an event with both unchanged);
+- drift: the alert's own `key` (model, version and window end: mlops.monitoring.outputs.alert_for),
+  not the Pub/Sub message id, so a redelivery and a second alert of the same window are one run;
 - HTTP: the `X-CloudScheduler-JobName` and `X-CloudScheduler-ScheduleTime` headers (a Scheduler
   retry of one execution repeats them); else an `Idempotency-Key` header; else the body and the
   current UTC minute, so only a repeat within the same minute is taken for a retry.
@@ -15,6 +18,8 @@ Job ids make the functions idempotent. Vertex AI refuses a second PipelineJob wi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Mapping
@@ -23,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 GCS_FINALIZED = "google.cloud.storage.object.v1.finalized"
+PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 MAX_KEY_LENGTH = 500
 
 
@@ -35,11 +41,21 @@ class BadEvent(Exception):
 
 
 @dataclass(frozen=True)
+class Ignored:
+    """A well-formed event that starts nothing (answered 200, so it is not redelivered); `reason`
+    is the answer's message, `details` its extra fields."""
+
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+    warn: bool = False  # a gap in the configuration rather than an event meant to be skipped
+
+
+@dataclass(frozen=True)
 class RunRequest:
     """One run to start: the pipeline config name, parameter overrides and the idempotent job id."""
 
     pipeline: str
-    trigger: str  # "schedule" or "data": part of the job id and a label of the job
+    trigger: str  # "schedule", "data" or "drift": part of the job id and a label of the job
     key: str  # what identifies the delivery (see the module docstring)
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -80,28 +96,78 @@ def _http_key(body: dict[str, Any], headers: Mapping[str, str], now: datetime) -
     return f"body:{canonical}@{now.strftime('%Y-%m-%dT%H:%M')}"
 
 
-def new_data_run(event: Any, pipeline: str, prefix: str, parameter: str) -> RunRequest | None:
-    """The run a GCS "object finalized" CloudEvent asks for, or None when the object is not under
-    `prefix` (or is a folder placeholder): such events are answered 2xx and start nothing."""
+def new_data_run(event: Any, pipeline: str, prefix: str, parameter: str) -> RunRequest | Ignored:
+    """The run a GCS "object finalized" CloudEvent asks for, or Ignored when the object is not
+    under `prefix` (or is a folder placeholder)."""
     event_type = _attribute(event, "type")
     if event_type != GCS_FINALIZED:
         raise BadEvent("type", f"expected a {GCS_FINALIZED} event, got {event_type!r}")
-    data = event.data
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except ValueError:
-            raise BadEvent("data", "expected the JSON of a GCS object (bucket, name, ...)") from None
-    if not isinstance(data, dict):
-        raise BadEvent("data", f"expected the JSON of a GCS object (bucket, name, ...), got {type(data).__name__}")
+    data = _json_object(event.data, "data", "the JSON of a GCS object (bucket, name, ...)")
     for key in ("bucket", "name"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise BadEvent(f"data.{key}", f"expected the object's {key}, got {data.get(key)!r}")
     uri = f"gs://{data['bucket']}/{data['name']}"
     if not uri.startswith(prefix) or uri.endswith("/"):
-        return None
+        return Ignored(f"the object is not under {prefix}")
     key = f"{_attribute(event, 'source')}/{_attribute(event, 'id')}"
     return RunRequest(pipeline, "data", key, {parameter: uri})
+
+
+def drift_run(event: Any, pipelines: Mapping[str, str]) -> RunRequest | Ignored:
+    """The retraining a monitoring alert asks for: a Pub/Sub "message published" CloudEvent whose
+    message is a Cloud Logging LogEntry (what a log sink publishes) with the alert in
+    `jsonPayload.alert`. `pipelines` maps a model name to the pipeline config that trains it.
+
+    Only crossed features retrain: an alert whose `crossed_features` is empty or absent (serving
+    health alone, or an alert of another kind) is Ignored, since a new model would not fix it."""
+    event_type = _attribute(event, "type")
+    if event_type != PUBSUB_PUBLISHED:
+        raise BadEvent("type", f"expected a {PUBSUB_PUBLISHED} event, got {event_type!r}")
+    data = _json_object(event.data, "data", "a Pub/Sub push body with a message")
+    message = data.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("data"), str) or not message["data"]:
+        raise BadEvent("message.data", "expected the base64 of a Cloud Logging LogEntry")
+    try:
+        entry_text = base64.b64decode(message["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise BadEvent("message.data", "not valid base64") from None
+    entry = _json_object(entry_text, "message.data", "the JSON of a Cloud Logging LogEntry")
+    payload = entry.get("jsonPayload")
+    alert = payload.get("alert") if isinstance(payload, dict) else None
+    if not isinstance(alert, dict):
+        raise BadEvent("jsonPayload.alert", "expected the LogEntry of a monitoring alert (mlops.alerts LogChannel)")
+    fields = alert.get("fields", {})
+    if not isinstance(fields, dict):
+        raise BadEvent("jsonPayload.alert.fields", f"expected an object, got {type(fields).__name__}")
+    crossed = fields.get("crossed_features", "")
+    if not isinstance(crossed, str):
+        raise BadEvent("jsonPayload.alert.fields.crossed_features", f"expected a string, got {crossed!r}")
+    if not crossed.strip():
+        health = fields.get("crossed_health") or "nothing"
+        return Ignored(f"no feature crossed (crossed: {health}): retraining would not fix it")
+    key, model = alert.get("key"), fields.get("model")
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise BadEvent("jsonPayload.alert.key", f"expected 1 to {MAX_KEY_LENGTH} characters, got {key!r}")
+    if not isinstance(model, str) or not model:
+        raise BadEvent("jsonPayload.alert.fields.model", f"expected the model's name, got {model!r}")
+    details = {"model": model, "crossed_features": crossed}
+    if model not in pipelines:
+        known = ", ".join(sorted(pipelines))
+        reason = f"model {model!r} has no retraining pipeline in MLOPS_RETRAIN_PIPELINES (it maps {known})"
+        return Ignored(reason, details, warn=True)
+    return RunRequest(pipelines[model], "drift", f"alert:{key}")
+
+
+def _json_object(data: Any, name: str, expected: str) -> dict[str, Any]:
+    """`data` (bytes, text or already parsed) as a JSON object; BadEvent naming `name` otherwise."""
+    if isinstance(data, bytes | str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise BadEvent(name, f"expected {expected}") from None
+    if not isinstance(data, dict):
+        raise BadEvent(name, f"expected {expected}, got {type(data).__name__}")
+    return data
 
 
 def _attribute(event: Any, name: str) -> str:

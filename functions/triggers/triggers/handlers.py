@@ -1,4 +1,4 @@
-"""The two triggers' flows, from a request or event to an `Answer`; triggers.main wires them up.
+"""The three triggers' flows, from a request or event to an `Answer`; triggers.main wires them up.
 
 Each reads its configuration first, per request, from the environment it is given; then the
 event; then the published spec; then submits. Every failure becomes the answer its cause calls
@@ -8,6 +8,7 @@ platform retries whatever the cause.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,16 +29,26 @@ def scheduled_run(body: Any, headers: Mapping[str, str], environ: Mapping[str, s
 def new_data_run(event: Any, environ: Mapping[str, str]) -> Answer:
     """`start_run_on_new_data`: MLOPS_PIPELINE on the object a GCS finalized event announces."""
 
-    def request(config: trigger_config.NewDataRunConfig) -> events.RunRequest | None:
+    def request(config: trigger_config.NewDataRunConfig) -> events.RunRequest | events.Ignored:
         return events.new_data_run(event, config.MLOPS_PIPELINE, config.MLOPS_DATA_PREFIX, config.MLOPS_DATA_PARAMETER)
 
     return log(_run(trigger_config.NewDataRunConfig, environ, request, "MLOPS_DATA_PARAMETER"), "start_run_on_new_data")
 
 
+def drift_run(event: Any, environ: Mapping[str, str]) -> Answer:
+    """`start_run_on_drift`: retrain the model a monitoring alert (a LogEntry through Pub/Sub) names,
+    when a feature crossed its threshold, with the pipeline MLOPS_RETRAIN_PIPELINES maps it to."""
+
+    def request(config: trigger_config.DriftRunConfig) -> events.RunRequest | events.Ignored:
+        return events.drift_run(event, config.MLOPS_RETRAIN_PIPELINES)
+
+    return log(_run(trigger_config.DriftRunConfig, environ, request, data_parameter=None), "start_run_on_drift")
+
+
 def _run(
     model: type[trigger_config.ConfigT],
     environ: Mapping[str, str],
-    make_request: Callable[[Any], events.RunRequest | None],
+    make_request: Callable[[Any], events.RunRequest | events.Ignored],
     data_parameter: str | None,
 ) -> Answer:
     try:
@@ -48,8 +59,8 @@ def _run(
         request = make_request(config)
     except events.BadEvent as error:
         return Answer(error.status, "bad_event", str(error), {"field": error.field})
-    if request is None:
-        return Answer(200, "ignored", f"the object is not under {getattr(config, 'MLOPS_DATA_PREFIX', '')}")
+    if isinstance(request, events.Ignored):
+        return Answer(200, "ignored", request.reason, request.details, logging.WARNING if request.warn else None)
     details = {"pipeline": request.pipeline, "job_id": request.job_id}
     spec_uri = config.spec_uri(request.pipeline)
     try:

@@ -2,8 +2,10 @@
 
 - `start_scheduled_run` (HTTP): Cloud Scheduler POSTs {"pipeline": NAME, "parameters": {...}}.
 - `start_run_on_new_data` (CloudEvent): a GCS object finalized under MLOPS_DATA_PREFIX, via Eventarc.
+- `start_run_on_drift` (CloudEvent): a monitoring alert's log entry, published to Pub/Sub by a log
+  sink and delivered by Eventarc, whose features crossed: retrain that model.
 
-Both read their configuration from the environment on every request (triggers.config) and
+All read their configuration from the environment on every request (triggers.config) and
 answer as triggers.answers describes. docs/triggers.md has the whole story.
 """
 
@@ -34,3 +36,8 @@ def start_run_on_new_data(event: Any) -> None:
     # functions-framework answers a CloudEvent function's return with a bare 200 "OK"; aborting
     # with a response is how a status (400, 500, 503) and the JSON answer reach the caller.
     flask.abort(answer.flask())
+
+
+@functions_framework.cloud_event
+def start_run_on_drift(event: Any) -> None:
+    flask.abort(handlers.drift_run(event, os.environ).flask())  # a status, as start_run_on_new_data

@@ -81,6 +81,11 @@ def alert_for(result: MonitoringResult, report_uri: str = "") -> Alert | None:
         "rows": result.rows,
         "requests": result.health.requests,
         "error_rate": round(result.health.error_rate, 6),
+        # For machines reading the alert (the retrain-on-drift function, docs/triggers.md): a
+        # crossed feature calls for retraining; a crossed health check alone (a slow or failing
+        # server) does not, since a new model would not fix it. Comma-joined, "" when none.
+        "crossed_features": ",".join(result.crossed_features),
+        "crossed_health": ",".join(result.health.crossed),
     }
     if report_uri:
         fields["report"] = report_uri

@@ -20,7 +20,7 @@ from mlops.monitoring.baseline import Baseline, compute_baseline
 from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.config import HealthConfig, MonitoringConfig
 from mlops.monitoring.monitor import MonitoringResult, Window, monitor_window
-from mlops.monitoring.outputs import metrics, send_alert, write_metrics, write_report
+from mlops.monitoring.outputs import alert_for, metrics, send_alert, write_metrics, write_report
 from mlops.request_log_schema import request_log_schema
 
 SHA, OTHER_SHA = "a" * 64, "b" * 64
@@ -168,8 +168,19 @@ def test_report_metrics_and_one_alert_per_window(served, tmp_path: Path) -> None
     alert = json.loads(line)
     assert alert["key"] == "monitoring:churn:3:2026-12-02T00:00:00+00:00"
     assert "tenure" in alert["text"] and alert["fields"]["report"] == str(report)
+    crossed = (alert["fields"]["crossed_features"], alert["fields"]["crossed_health"])
+    assert crossed == ("tenure", "error_rate,latency_p99_ms")
     later = run(served, STRICT, end=END + timedelta(hours=1))  # another window: a new incident
     assert send_alert(later, notifier) == {"log": "sent", "file": "sent"}
+
+
+def test_a_health_only_alert_names_no_feature_and_keeps_the_windows_key(served) -> None:
+    # A slow or failing server: the alert says so, and that no feature crossed (nothing to retrain).
+    health_only = MonitoringConfig(default_threshold=1, health=STRICT.health)
+    alert = alert_for(run(served, health_only))
+    assert alert is not None and alert.key == "monitoring:churn:3:2026-12-02T00:00:00+00:00"
+    assert alert.fields["crossed_features"] == "" and alert.fields["crossed_health"] == "error_rate,latency_p99_ms"
+    assert alert.text == "crossed: error_rate, latency_p99_ms"
 
 
 def test_nothing_crossed_sends_nothing(served, tmp_path: Path) -> None:

@@ -39,6 +39,11 @@ settings = {
     prefix    = "incoming/churn/"
     parameter = "source_uri"
   }
+  # A monitoring alert where churn-classifier's skew or drift crossed retrains it with the churn
+  # pipeline (health-only alerts do not: docs/triggers.md).
+  retrain_on_drift = {
+    "churn-classifier" = "churn"
+  }
 
   # The content tag of build-support/builder:image in this environment's Docker repository. Unset,
   # no Cloud Build trigger is created (a new project: docs/terraform.md, bootstrapping step 6).

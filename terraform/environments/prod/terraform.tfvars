@@ -34,6 +34,8 @@ settings = {
     energy      = { schedule = "30 6 * * 1", time_zone = "Europe/London" }
   }
   new_data_run = null
+  # prod retrains on its weekly schedule; drift alerts page (modules/alerting) without retraining.
+  retrain_on_drift = {}
 
   # The content tag of build-support/builder:image in this environment's Docker repository. Unset,
   # no Cloud Build trigger is created (a new project: docs/terraform.md, bootstrapping step 6).

@@ -1,13 +1,16 @@
-# The two pipeline trigger functions (functions/triggers, package `triggers`):
-# scheduled-run (HTTP, called by Cloud Scheduler) and new-data-run (CloudEvent: an object finalized
-# in the data bucket, through Eventarc). Their source archives are the zips Pants packages
-# (./pants package functions/triggers:scheduled-run functions/triggers:new-data-run), uploaded
-# under a content-addressed name so that a changed archive redeploys the function.
+# The pipeline trigger functions (functions/triggers, package `triggers`): scheduled-run (HTTP,
+# called by Cloud Scheduler), new-data-run (CloudEvent: an object finalized in the data bucket,
+# through Eventarc) and drift-run (CloudEvent: a monitoring alert whose features crossed, through
+# a log sink, Pub/Sub and Eventarc: drift.tf). Their source archives are the zips Pants packages
+# (./pants package functions/triggers:scheduled-run functions/triggers:new-data-run
+# functions/triggers:drift-run), uploaded under a content-addressed name so that a changed archive
+# redeploys the function.
 
 locals {
   archives = {
     scheduled-run = "${var.dist_dir}/scheduled-run.zip"
     new-data-run  = "${var.dist_dir}/new-data-run.zip"
+    drift-run     = "${var.dist_dir}/drift-run.zip"
   }
 
   # Read per request by the functions (never at import), see the delivery contract.
@@ -20,7 +23,8 @@ locals {
   }
 
   # Entry point, ingress, environment and event of each function; the new-data one only when
-  # var.new_data_run is set. (tomap: both entries then have one type, so this is a map.)
+  # var.new_data_run is set, the drift one only when var.retrain_on_drift maps a model. (tomap:
+  # the entries then have one type, so this is a map; an HTTP function's event_type is "".)
   functions = merge(
     {
       scheduled-run = {
@@ -31,7 +35,9 @@ locals {
         ingress     = "ALLOW_ALL"
         environment = tomap({ MLOPS_PIPELINES = join(",", var.scheduled_pipelines) })
         invoker     = var.invoker_service_account_email
-        event       = false
+        event_type  = ""
+        event_topic = ""
+        retry       = false
       }
     },
     var.new_data_run == null ? {} : {
@@ -46,8 +52,25 @@ locals {
           MLOPS_DATA_PARAMETER = var.new_data_run.parameter
         })
         # Eventarc calls the function as the trigger's identity, which must hold run.invoker on it.
-        invoker = var.runtime_service_account_email
-        event   = true
+        invoker    = var.runtime_service_account_email
+        event_type = "google.cloud.storage.object.v1.finalized"
+        # Every object finalized in the data bucket is delivered; the function ignores objects
+        # outside MLOPS_DATA_PREFIX (Eventarc cannot filter Cloud Storage events on a name prefix).
+        event_topic = ""
+        retry       = var.new_data_retry
+      }
+    },
+    length(var.retrain_on_drift) == 0 ? {} : {
+      drift-run = {
+        description = "Retrains a model (${join(", ", sort(keys(var.retrain_on_drift)))}) when monitoring finds its features crossed a skew or drift threshold."
+        entry_point = "start_run_on_drift"
+        ingress     = "ALLOW_INTERNAL_ONLY"
+        environment = tomap({ MLOPS_RETRAIN_PIPELINES = jsonencode(var.retrain_on_drift) })
+        invoker     = var.runtime_service_account_email
+        event_type  = "google.cloud.pubsub.topic.v1.messagePublished"
+        # The topic the log sink publishes drift alerts to (drift.tf).
+        event_topic = google_pubsub_topic.drift[0].id
+        retry       = var.drift_retry
       }
     },
   )
@@ -65,14 +88,14 @@ resource "google_storage_bucket_object" "source" {
   lifecycle {
     precondition {
       condition     = fileexists(local.archives[each.key])
-      error_message = "${local.archives[each.key]} does not exist: run ./pants package functions/triggers:scheduled-run functions/triggers:new-data-run at the repository root first."
+      error_message = "${local.archives[each.key]} does not exist: run ./pants package functions/triggers:scheduled-run functions/triggers:new-data-run functions/triggers:drift-run at the repository root first."
     }
   }
 }
 
 resource "google_cloudfunctions2_function" "this" {
   for_each = local.functions
-  #checkov:skip=CKV_GCP_124:scheduled-run allows all ingress because Cloud Scheduler's calls do not count as internal traffic outside a VPC Service Controls perimeter; access is closed by IAM instead: only pipeline-scheduler holds run.invoker, and there is no allUsers grant. new-data-run is internal only.
+  #checkov:skip=CKV_GCP_124:scheduled-run allows all ingress because Cloud Scheduler's calls do not count as internal traffic outside a VPC Service Controls perimeter; access is closed by IAM instead: only pipeline-scheduler holds run.invoker, and there is no allUsers grant. new-data-run and drift-run are internal only.
 
   project     = var.project_id
   location    = var.region
@@ -103,20 +126,23 @@ resource "google_cloudfunctions2_function" "this" {
     environment_variables = merge(local.common_env, each.value.environment)
   }
 
-  # Every object finalized in the data bucket is delivered; the function ignores objects outside
-  # MLOPS_DATA_PREFIX (Eventarc cannot filter Cloud Storage events on a name prefix).
   dynamic "event_trigger" {
-    for_each = each.value.event ? [1] : []
+    for_each = each.value.event_type == "" ? [] : [1]
     content {
       trigger_region        = var.region
-      event_type            = "google.cloud.storage.object.v1.finalized"
+      event_type            = each.value.event_type
+      pubsub_topic          = each.value.event_topic == "" ? null : each.value.event_topic
       service_account_email = var.runtime_service_account_email
-      # The function derives the job id from the event id, so a redelivery starts no second run;
-      # retries are still off by default so that a persistent failure cannot loop for a day.
-      retry_policy = var.new_data_retry ? "RETRY_POLICY_RETRY" : "RETRY_POLICY_DO_NOT_RETRY"
-      event_filters {
-        attribute = "bucket"
-        value     = var.data_bucket
+      # The functions derive job ids from what identifies the event (its id, or the alert's key),
+      # so a redelivery starts no second run; retries are still off by default so that a
+      # persistent failure cannot loop for a day.
+      retry_policy = each.value.retry ? "RETRY_POLICY_RETRY" : "RETRY_POLICY_DO_NOT_RETRY"
+      dynamic "event_filters" {
+        for_each = each.value.event_type == "google.cloud.storage.object.v1.finalized" ? [var.data_bucket] : []
+        content {
+          attribute = "bucket"
+          value     = event_filters.value
+        }
       }
     }
   }

@@ -9,7 +9,7 @@ variable "region" {
 }
 
 variable "dist_dir" {
-  description = "Folder holding scheduled-run.zip and new-data-run.zip (Pants writes dist/functions.triggers)."
+  description = "Folder holding scheduled-run.zip, new-data-run.zip and drift-run.zip (Pants writes dist/functions.triggers)."
   type        = string
 }
 
@@ -79,6 +79,24 @@ variable "new_data_retry" {
   default     = false
 }
 
+variable "retrain_on_drift" {
+  description = "Registered model name => pipeline config name that retrains it, e.g. { \"churn-classifier\" = \"churn\" }: a monitoring alert whose skew or drift crossed starts that pipeline (MLOPS_RETRAIN_PIPELINES). Empty or null: no drift function, sink or topic."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for pipeline in values(var.retrain_on_drift) : can(regex("^[a-z][a-z0-9-]{0,62}$", pipeline))])
+    error_message = "retrain_on_drift's values are pipeline config names (lowercase letters, digits and dashes)."
+  }
+}
+
+variable "drift_retry" {
+  description = "Let Eventarc redeliver a drift alert whose run failed to start (safe: job ids are derived from the alert's key)."
+  type        = bool
+  default     = false
+}
+
 variable "max_instances" {
   description = "Upper bound on each function's instances."
   type        = number
@@ -86,7 +104,7 @@ variable "max_instances" {
 }
 
 variable "labels" {
-  description = "Labels set on both functions."
+  description = "Labels set on the functions and the drift topic."
   type        = map(string)
   default     = {}
 }

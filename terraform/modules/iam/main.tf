@@ -34,7 +34,7 @@ resource "google_service_account" "pipeline_triggers" {
   project      = var.project_id
   account_id   = "pipeline-triggers"
   display_name = "Pipeline trigger functions"
-  description  = "Runtime identity of the scheduled-run and new-data-run Cloud Functions."
+  description  = "Runtime identity of the scheduled-run, new-data-run and drift-run Cloud Functions."
 }
 
 resource "google_service_account" "pipeline_scheduler" {

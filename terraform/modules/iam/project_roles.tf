@@ -77,7 +77,8 @@ resource "google_project_iam_member" "terraform" {
     "roles/eventarc.admin",                       # the new-data function's event trigger
     "roles/cloudscheduler.admin",                 # scheduled runs
     "roles/cloudbuild.builds.editor",             # Cloud Build triggers
-    "roles/logging.configWriter",                 # log-based metrics
+    "roles/logging.configWriter",                 # log-based metrics, the drift log sink
+    "roles/pubsub.admin",                         # the drift topic and the sink's publish grant on it
     "roles/logging.logWriter",                    # its own build logs
     "roles/monitoring.alertPolicyEditor",         # alert policies
     "roles/monitoring.notificationChannelEditor", # the e-mail channel

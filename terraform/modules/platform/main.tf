@@ -115,6 +115,7 @@ module "functions" {
   docker_repository_id           = module.artifact_registry.docker_repository
   scheduled_pipelines            = sort(keys(var.settings.scheduled_pipelines))
   new_data_run                   = var.settings.new_data_run
+  retrain_on_drift               = var.settings.retrain_on_drift
   labels                         = local.labels
   # The grants the functions' builds and runtime rely on come first.
   depends_on = [module.apis, module.iam]

@@ -23,6 +23,11 @@ output "scheduled_run_uri" {
   value       = module.functions.scheduled_run_uri
 }
 
+output "drift_topic" {
+  description = "The Pub/Sub topic monitoring's drift alerts go to (settings.retrain_on_drift), or null."
+  value       = module.functions.drift_topic
+}
+
 output "cloudbuild_triggers" {
   description = "Cloud Build trigger name => id."
   value       = try(module.cloudbuild[0].triggers, {})

@@ -41,6 +41,10 @@ variable "settings" {
       prefix    = string
       parameter = optional(string, "source_uri")
     }))
+    # Retraining on drift: registered model name => pipeline config name that retrains it, e.g.
+    # { "churn-classifier" = "churn" }. A monitoring alert whose skew or drift crossed starts that
+    # pipeline (docs/triggers.md). null or empty: no drift function, log sink or topic.
+    retrain_on_drift = optional(map(string), {})
     # Folder of the function archives; null: dist/functions.triggers at the repository root.
     functions_dist_dir = optional(string)
 
