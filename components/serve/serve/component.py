@@ -39,6 +39,10 @@ def serving_check(
     result = check_serving(model.path, test_data.path)
     for name, value in result.metrics().items():
         metrics.log_metric(name, value)
+    # kfp.local never writes a Metrics artifact's file, and reuses a cached task only if every
+    # output file exists: without this the check re-ran on every unchanged run.
+    with open(metrics.path, "w") as stream:
+        json.dump(dict(metrics.metadata), stream, indent=2)
     with open(check.path, "w") as stream:
         json.dump(result.to_json(), stream, indent=2)
     check.metadata.update(result.to_json())
