@@ -22,6 +22,7 @@ from mlops.metadata import MetadataError, MetadataStore
 from mlops.pipeline_definition import PipelineDefinition, Stores
 from mlops.runs import RunRecord, new_run_id, run_label, save_record
 from mlops_cli.errors import UsageError
+from mlops_cli.sdk_internals import quick_task_checks
 from mlops_cli.stopping import RunCancelled, Stopper, cancelled_line
 
 RUNNERS = ("local", "kfp-local", "docker", "vertex")
@@ -132,7 +133,8 @@ def run_pipeline(
         warm_workers(LOCAL_RUNNERS[runner]) as workers,
     ):
         # Built before MLflow loads: kfp inspects every loaded module while it builds components.
-        pipeline = definition.build(config, images, step_environment(settings))
+        with quick_task_checks():
+            pipeline = definition.build(config, images, step_environment(settings))
         # Opening the MLflow store takes seconds (imports, schema check); the steps run in
         # subprocesses, so this process is idle while they run.
         store = background.submit(MetadataStore, settings.metadata_dir)
@@ -215,7 +217,8 @@ def compile_spec(
     AI runs it), or with `use_built_images` False with placeholder references, to read."""
     runner = "vertex" if use_built_images else "local"
     images = step_images(definition, runner, settings, images_dir, built)
-    return definition.compile(config, output, images, step_environment(settings))
+    with quick_task_checks():
+        return definition.compile(config, output, images, step_environment(settings))
 
 
 def step_environment(settings: Settings) -> dict[str, str]:
