@@ -22,31 +22,9 @@ from mlops.registry import open_registry
 from mlops_cli.commands import run_pipeline
 from mlops_cli.main import main
 from mlops_cli.pipelines import load_pipeline
-from run_fixtures import PIPELINES, local_settings  # pants: no-infer-dep
+from run_fixtures import PIPELINES, local_settings, processes_below, running  # pants: no-infer-dep
 
 FINISHED = ["ingest", "validate", "features"]  # the steps before train, the one stopped
-
-
-def _processes_below(pid: int) -> list[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    below: list[int] = []
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        below.extend(frontier)
-    return below
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
@@ -81,7 +59,7 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
     else:
         pytest.fail(f"train never started:\n{''.join(lines)}")
     time.sleep(0.5)  # train's process is up
-    step_processes = _processes_below(cli.pid)
+    step_processes = processes_below(cli.pid)
     # The warm runner's fork server and the train step forked from it, in a session of its own.
     assert len(step_processes) >= 2, step_processes
     sent = time.perf_counter()
@@ -93,7 +71,7 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
 
     assert cli.returncode == exit_code, "".join(lines) + rest
     assert "warm workers did not start" not in "".join(lines) + rest  # the steps were forked
-    assert [pid for pid in step_processes if _running(pid)] == []
+    assert [pid for pid in step_processes if running(pid)] == []
     last = rest.strip().splitlines()[-1]
     assert last.startswith("mlops: run churn-training-") and "Traceback" not in rest
     name = signal.Signals(signum).name

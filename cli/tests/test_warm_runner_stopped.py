@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from run_fixtures import processes_below, running  # pants: no-infer-dep
+
 _STOPPED_RUN = """
 import sys
 from pathlib import Path
@@ -57,32 +59,10 @@ def test_sigterm_ends_a_forked_step_with_its_children_and_the_server(tmp_path: P
         assert time.monotonic() < deadline and driver.poll() is None
         time.sleep(0.1)
     step, child = (int(pid) for pid in pids.read_text().split())
-    below = _processes_below(driver.pid)
+    below = processes_below(driver.pid)
     assert step in below and child in below  # forked under the server, which the driver started
     driver.send_signal(signal.SIGTERM)
     out, _ = driver.communicate(timeout=60)
 
     assert out.strip().splitlines()[-1].strip() == "CANCELLED [('waits', 'CANCELLED')]"  # after kfp.local's output
-    assert [pid for pid in below if _running(pid)] == []  # the step, its sleep and the server
-
-
-def _processes_below(pid: int) -> list[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    below: list[int] = []
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        below.extend(frontier)
-    return below
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
+    assert [pid for pid in below if running(pid)] == []  # the step, its sleep and the server

@@ -2,8 +2,6 @@
 bad input refused before anything is written."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.config import MonitoringConfigError
 from mlops.registry import RegistryError
 from mlops.testing.monitoring import DAY, END, MODEL, Registered
+from mlops.testing.webhook import webhook_receiver
 from monitor.core import MonitorError
 from monitor_fixtures import monitor  # pants: no-infer-dep (the BUILD's fixtures target)
 
@@ -72,24 +71,9 @@ def test_bad_input_is_refused_by_name_and_writes_nothing(
 def test_the_alert_reaches_a_webhook_and_an_unreadable_secret_does_not_fail_the_step(
     registered: Registered, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # - http.server's naming
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("MONITOR_TEST_WEBHOOK", f"http://127.0.0.1:{server.server_address[1]}/hook")
-    try:
+    with webhook_receiver() as (url, received):
+        monkeypatch.setenv("MONITOR_TEST_WEBHOOK", url)
         _, outcome = monitor(registered, tmp_path / "a", webhook_secret="env:MONITOR_TEST_WEBHOOK")
-    finally:
-        server.shutdown()
     assert outcome.alert == {"log": "sent", "file": "sent", "webhook": "sent"}
     [message] = received
     assert message["text"].startswith("[WARNING] churn-classifier version 1: monitoring thresholds crossed")

@@ -1,36 +1,21 @@
 """Notify: a real webhook server receives the message; an exit handler runs after a failed step."""
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from kfp import dsl, local
 
+from mlops.testing.webhook import webhook_receiver
 from notify.component import build_component
 from notify.core import RunOutcome, outcome_from_status, send
 
 
 @pytest.fixture()
 def webhook() -> Iterator[tuple[str, list[dict]]]:
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # - http.server's naming
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
+    with webhook_receiver() as found:
+        yield found
 
 
 def test_failed_run_is_logged_as_error_and_posted(webhook, caplog: pytest.LogCaptureFixture) -> None:

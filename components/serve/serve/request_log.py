@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mlops import storage
-from mlops.request_log_schema import META_COLUMNS, PREDICTION_COLUMNS, request_log_schema
+from mlops.request_log_schema import META_COLUMNS, PREDICTION_COLUMNS, log_value, request_log_schema
 
 
 class RequestLog:
@@ -64,7 +64,7 @@ class RequestLog:
                 "latency_ms": latency_ms,
             }
             for column, value in zip(self.columns, values, strict=True):
-                row[column] = _plain(value, self.kinds[column])
+                row[column] = log_value(value, self.kinds[column])
             label = prediction.get("label")
             row["predicted_label"] = None if label is None else str(label)
             row["predicted_value"] = prediction.get("value")
@@ -108,10 +108,3 @@ class RequestLog:
         storage.write_bytes(uri, buffer.getvalue())
         return uri
 
-
-def _plain(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind == "number":
-        return float(value)
-    return str(value)
