@@ -16,7 +16,7 @@ from kfp import dsl
 from batch_predict.component import build_component as batch_predict_component
 from batch_prediction.config import STEP, BatchPredictionConfig
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
-from mlops.retries import RETRIES_ENV
+from mlops.pipeline_tasks import configure_task
 
 # The prediction depends on which version is the registry's default at run time, not only on the
 # step's inputs: never cached. It reads outside services (registry, GCS): retries their transient errors.
@@ -72,14 +72,7 @@ def build_pipeline(
             chunk_rows=chunk_rows,
             csv_options=csv_options,
         )
-        for name, value in (step_env or {}).items():
-            task.set_env_variable(name, value)
-        task.set_display_name(STEP).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
-        task.set_caching_options(False)
-        if resources.retries:  # transient errors only, retried by the step itself (mlops.retries)
-            task.set_env_variable(RETRIES_ENV, str(resources.retries))
-        if resources.infrastructure_retries:  # Vertex AI only: any failure, re-run by KFP
-            task.set_retry(num_retries=resources.infrastructure_retries, backoff_duration="30s")
+        configure_task(task, STEPS[0], resources, step_env)
 
     return batch_prediction
 

@@ -15,7 +15,7 @@ from typing import Any
 from kfp import dsl
 
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
-from mlops.retries import RETRIES_ENV
+from mlops.pipeline_tasks import configure_task
 from monitor.component import build_component as monitor_component
 from monitoring.config import STEP, MonitoringPipelineConfig
 from notify.component import build_component as notify_component
@@ -77,24 +77,18 @@ def build_pipeline(
         exit_task = with_env(notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret))
         exit_task.set_display_name("notify")
         with dsl.ExitHandler(exit_task, name="monitoring-steps"):
-            task = with_env(
-                monitor_op(
-                    registry_uri=registry_uri,
-                    model_name=model_name,
-                    version=version,
-                    source_uri=source_uri,
-                    window=window,
-                    window_end=window_end,
-                    monitoring_config=monitoring_config,
-                    alerts_dir=alerts_uri,
-                    webhook_secret=webhook_secret,
-                )
+            monitor_task = monitor_op(
+                registry_uri=registry_uri,
+                model_name=model_name,
+                version=version,
+                source_uri=source_uri,
+                window=window,
+                window_end=window_end,
+                monitoring_config=monitoring_config,
+                alerts_dir=alerts_uri,
+                webhook_secret=webhook_secret,
             )
-            task.set_display_name(STEP).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
-            if resources.retries:  # transient errors only, retried by the step itself (mlops.retries)
-                task.set_env_variable(RETRIES_ENV, str(resources.retries))
-            if resources.infrastructure_retries:  # Vertex AI only: any failure, re-run by KFP
-                task.set_retry(num_retries=resources.infrastructure_retries, backoff_duration="30s")
+            configure_task(monitor_task, STEPS[0], resources, step_env)
 
     return monitoring
 

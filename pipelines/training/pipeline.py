@@ -18,7 +18,7 @@ from features.component import build_component as features_component
 from ingest.component import build_component as ingest_component
 from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PipelineDefinition, Step, Stores
-from mlops.retries import RETRIES_ENV
+from mlops.pipeline_tasks import configure_task
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
 from serve.component import build_component as serving_check_component
@@ -116,18 +116,7 @@ def build_pipeline(
         return task
 
     def configure(task: dsl.PipelineTask, step: str) -> dsl.PipelineTask:
-        with_env(task)
-        resources = config.resources_for(step)
-        task.set_display_name(step).set_cpu_limit(resources.cpu).set_memory_limit(resources.memory)
-        if _STEPS[step].transient and resources.retries:
-            # The step retries transient errors itself, and only those (mlops.retries): KFP's task
-            # retry would re-run a bad input too, 30 s then 60 s later.
-            task.set_env_variable(RETRIES_ENV, str(resources.retries))
-        if resources.infrastructure_retries:
-            task.set_retry(num_retries=resources.infrastructure_retries, backoff_duration="30s")
-        if not _STEPS[step].cacheable:
-            task.set_caching_options(False)
-        return task
+        return configure_task(task, _STEPS[step], config.resources_for(step), step_env)
 
     @dsl.pipeline(name=run_name(config), description=f"Train, evaluate and register {config.name}.")
     def training(  # - one parameter per config setting is the point
