@@ -5,8 +5,10 @@ Needs a Docker engine (build-support/ensure-docker.sh)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -26,7 +28,9 @@ def test_deploy_docker_serves_the_registered_bundle(tmp_path: Path, capsys: pyte
     LocalModelRegistry(tmp_path / "data" / "registry").register("churn", str(tmp_path / "bundle"), metrics={})
     env = tmp_path / "local.yaml"
     gcp = {"project_id": "local-project", "pipeline_root": str(tmp_path / "root")}
-    env.write_text(yaml.safe_dump({"environment": "local", "storage_root": str(tmp_path / "data"), "gcp": gcp}))
+    serving = {"request_logging": {"sampling_rate": 1.0}}  # every request logged
+    env.write_text(yaml.safe_dump({"environment": "local", "storage_root": str(tmp_path / "data"), "gcp": gcp,
+                                   "serving": serving}))  # fmt: skip
     (tmp_path / "rows.json").write_text(json.dumps([ROW]))
     try:
         assert main(["--env", str(env), "deploy", "churn", "--docker", "--image", built_image("serve")]) == 0
@@ -37,3 +41,8 @@ def test_deploy_docker_serves_the_registered_bundle(tmp_path: Path, capsys: pyte
     finally:
         assert main(["--env", str(env), "undeploy", "churn-endpoint"]) == 0
     assert "[stopped]" in capsys.readouterr().out
+    # Stopped gracefully, the server wrote its request log to the host's folder, as the caller.
+    files = list((tmp_path / "data" / "endpoints" / "local" / "requests" / "churn-endpoint").glob("*.parquet"))
+    rows = [row for path in files for row in pq.read_table(path).to_pylist()]
+    assert [(row["status"], row["tenure_months"], row["contract_type"]) for row in rows] == [(200, 12.0, "month-to-month")]
+    assert {path.stat().st_uid for path in files} == {os.getuid()}

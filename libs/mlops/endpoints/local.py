@@ -181,12 +181,13 @@ class LocalEndpoints:
             "mode": "docker" if image else "process", "image": image, "pid": 0, "pid_start": "", "container_id": "",
             "started_at": now(),
         }  # fmt: skip
+        record["requests"] = str(self.root / "requests" / endpoint_name)
         if image:
             name = f"mlops-{endpoint_name}-{port}".lower()
-            record["container_id"] = servers.start_container(image, name, port, model["bundle_uri"])
-            record["log"] = f"docker logs {record['container_id'][:12]}"
+            rate = {REQUEST_LOG_RATE_ENV: str(self.request_sample_rate)}
+            container = servers.start_container(image, name, port, model["bundle_uri"], record["requests"], rate)
+            record["container_id"], record["log"] = container, f"docker logs {container[:12]}"
         else:
-            record["requests"] = str(self.root / "requests" / endpoint_name)
             sampling = {REQUEST_LOG_DIR_ENV: record["requests"], REQUEST_LOG_RATE_ENV: str(self.request_sample_rate)}
             env = {**self.env, **servers.server_env(port, model["bundle_uri"]), **sampling}
             if canary := model.get("canary"):

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from mlops.endpoints.base import EndpointError
-from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE
+from mlops.serving_contract import HEALTH_ROUTE, PREDICT_ROUTE, REQUEST_LOG_DIR_ENV
 from mlops.serving_contract import PORT as CONTAINER_PORT
+
+CONTAINER_REQUESTS = "/requests"  # where a containerized server's request log folder is mounted
 
 
 def server_env(port: int, storage_uri: str) -> dict[str, str]:
@@ -93,17 +95,31 @@ def _containers() -> Any:
         raise EndpointError(message) from None
 
 
-def start_container(image: str, name: str, port: int, bundle_uri: str) -> str:
-    """Run the serving image with a local bundle mounted read-only and the port on loopback; its id."""
+def start_container(
+    image: str, name: str, port: int, bundle_uri: str, requests_dir: str = "", env: Mapping[str, str] | None = None
+) -> str:
+    """Run the serving image with a local bundle mounted read-only and the port on loopback; its id.
+
+    With `requests_dir` (a host folder), the server's request log goes there: the folder is mounted
+    at /requests and the server runs as the calling user, who owns it (the image's own user could not
+    write to it), as the Docker runner's steps do. `env` is added to the server's variables.
+    """
     import docker
 
     volumes, storage_uri = {}, bundle_uri
     if "://" not in bundle_uri:
         volumes = {str(Path(bundle_uri).resolve()): {"bind": "/model", "mode": "ro"}}
         storage_uri = "/model"
+    environment = {**(env or {}), **server_env(CONTAINER_PORT, storage_uri)}
+    user = None
+    if requests_dir:
+        Path(requests_dir).mkdir(parents=True, exist_ok=True)
+        volumes[str(Path(requests_dir).resolve())] = {"bind": CONTAINER_REQUESTS, "mode": "rw"}
+        environment[REQUEST_LOG_DIR_ENV] = CONTAINER_REQUESTS
+        user = f"{os.getuid()}:{os.getgid()}"
     try:
         container = _containers().run(
-            image, detach=True, name=name, environment=server_env(CONTAINER_PORT, storage_uri), volumes=volumes,
+            image, detach=True, name=name, environment=environment, volumes=volumes, user=user,
             ports={f"{CONTAINER_PORT}/tcp": ("127.0.0.1", port)},
         )  # fmt: skip
     except docker.errors.ImageNotFound:
@@ -133,12 +149,16 @@ def container_logs(container_id: str, lines: int = 5) -> str:
         return str(error)
 
 
-def remove_container(container_id: str) -> None:
-    """Stop and remove the container (gone already: nothing to do)."""
+def remove_container(container_id: str, grace_seconds: float = 30.0) -> None:
+    """Stop the container (SIGTERM, then SIGKILL after the grace period, as for a process: the server
+    finishes in-flight requests and writes its request log's buffer) and remove it (gone already:
+    nothing to do)."""
     import docker
 
     try:
-        _containers().get(container_id).remove(force=True)
+        container = _containers().get(container_id)
+        container.stop(timeout=max(1, round(grace_seconds)))
+        container.remove(force=True)
     except docker.errors.NotFound:
         pass
     except docker.errors.DockerException as error:

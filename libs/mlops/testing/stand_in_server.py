@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,6 +83,9 @@ def main() -> int:
     # Loopback unless told (a container must listen on all of its interfaces to be reachable).
     server = ThreadingHTTPServer((os.environ.get("STAND_IN_HOST", "127.0.0.1"), port), Handler)
     print(f"stand-in server: serving {model_path} on port {port}", flush=True)
+    # SIGTERM ends it, as it ends the real server: as a container's first process it would otherwise
+    # be ignored, and every stop would wait out Docker's grace period.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     server.serve_forever()
     return 0
 
