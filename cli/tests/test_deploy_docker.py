@@ -44,5 +44,6 @@ def test_deploy_docker_serves_the_registered_bundle(tmp_path: Path, capsys: pyte
     # Stopped gracefully, the server wrote its request log to the host's folder, as the caller.
     files = list((tmp_path / "data" / "endpoints" / "local" / "requests" / "churn-endpoint").glob("*.parquet"))
     rows = [row for path in files for row in pq.read_table(path).to_pylist()]
-    assert [(row["status"], row["tenure_months"], row["contract_type"]) for row in rows] == [(200, 12.0, "month-to-month")]
+    logged = [(row["status"], row["tenure_months"], row["contract_type"]) for row in rows]
+    assert logged == [(200, 12.0, "month-to-month")]
     assert {path.stat().st_uid for path in files} == {os.getuid()}
