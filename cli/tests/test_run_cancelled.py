@@ -19,6 +19,7 @@ import pytest
 
 from mlops.metadata import MetadataStore
 from mlops.registry import open_registry
+from mlops.run_journal import record_pending
 from mlops_cli.commands import run_pipeline
 from mlops_cli.main import main
 from mlops_cli.pipelines import load_pipeline
@@ -79,7 +80,9 @@ def test_a_signal_stops_the_step_tree_and_records_a_cancelled_run_that_resumes(
     assert "run the same command again to resume after ingest, validate, features (cached)" in last
 
     settings = local_settings(tmp_path)
-    (cancelled,) = MetadataStore(settings.metadata_dir).list_runs()
+    store = MetadataStore(settings.metadata_dir)
+    record_pending(settings.metadata_dir, store)  # as `mlops runs list` does first
+    (cancelled,) = store.list_runs()
     assert cancelled.status == "CANCELLED" and cancelled.error == f"cancelled by {name} during step train"
     assert [(task.name, task.status) for task in cancelled.tasks] == [
         *((step, "SUCCEEDED") for step in FINISHED),

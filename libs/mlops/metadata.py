@@ -12,6 +12,7 @@ run record when asked, so old runs are shown as the current code shows them.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 from datetime import datetime
@@ -42,7 +43,12 @@ class MetadataStore:
             logging.getLogger(noisy).setLevel(logging.WARNING)
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{self.root / 'mlflow.db'}")
+        # Opening the store creates or upgrades the database schema, which two processes must not do
+        # at once (the background recorder of mlops.run_journal and a reader): one at a time.
+        with (self.root / ".schema.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{self.root / 'mlflow.db'}")
+            self.client.search_experiments(max_results=1)
 
     def _experiment(self, pipeline: str) -> str:
         experiment = self.client.get_experiment_by_name(pipeline)
@@ -93,6 +99,10 @@ class MetadataStore:
             order_by=["attributes.start_time DESC"],
         )
         return [self._load(run) for run in runs]
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether the run with this id is recorded."""
+        return self._search(f"tags.`{_RUN_ID_TAG}` = '{_quote(run_id)}'") is not None
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id, or with this id as a label (the `mlops_run_id` of a version it registered)."""

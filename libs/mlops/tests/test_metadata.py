@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from mlops.lineage import RegisteredVersion, lineage_of
 from mlops.metadata import MetadataError, MetadataStore
+from mlops.run_journal import add_pending, pending, record_pending
 from mlops.runs import RunRecord, TaskRecord
 
 
@@ -128,3 +129,18 @@ def test_an_unknown_run_is_named(tmp_path: Path) -> None:
     store.record_run(run_record("r1", None))
     with pytest.raises(MetadataError, match="run 'r9' not found"):
         store.get_run("r9")
+
+
+def test_waiting_records_reach_the_store_once(tmp_path: Path) -> None:
+    metadata = tmp_path / "metadata"
+    add_pending(metadata, run_record("r1", "1", "2026-11-25T10:00:00+00:00"))
+    add_pending(metadata, run_record("r2", None, "2026-11-25T11:00:00+00:00"))
+    assert [path.stem for path in pending(metadata)] == ["r1", "r2"]
+    store = MetadataStore(metadata)
+    assert record_pending(metadata, store) == 2 and pending(metadata) == []
+    assert record_pending(metadata, store) == 0  # nothing waits: MLflow is not even opened
+
+    # A recorder stopped after writing r2 but before removing its file: r2 is not written twice.
+    add_pending(metadata, run_record("r2", None, "2026-11-25T11:00:00+00:00"))
+    assert record_pending(metadata) == 0 and pending(metadata) == []
+    assert [run.run_id for run in MetadataStore(metadata).list_runs()] == ["r2", "r1"]
