@@ -41,7 +41,16 @@ def child(mode: str, workdir: Path, rows: int, extra: list[str] | None = None) -
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["wall_seconds"] = round(time.perf_counter() - started, 2)
+    wait_for_recorders(workdir)
     return result
+
+
+def wait_for_recorders(workdir: Path, timeout: float = 120.0) -> None:
+    """Wait until the background recorders of the runs so far have moved their records into MLflow
+    (mlops.run_journal), so that one measurement's recorder does not run during the next one."""
+    deadline = time.monotonic() + timeout
+    while any(workdir.rglob("pending/*.json")) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def peak_rss_mib() -> float:
