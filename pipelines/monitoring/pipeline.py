@@ -14,6 +14,8 @@ from typing import Any
 
 from kfp import dsl
 
+from mlops.monitoring.buckets import MonitoringError
+from mlops.monitoring.run import check_source as check_monitoring_source
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
 from mlops.pipeline_tasks import configure_task
 from monitor.component import build_component as monitor_component
@@ -95,17 +97,11 @@ def build_pipeline(
 
 def check_source(config: MonitoringPipelineConfig) -> None:
     """A local request log folder (or batch output file) that does not exist stops the run before
-    anything starts."""
-    source = config.monitor.source
-    if source.endswith(".parquet") and "://" not in source:
-        if not Path(source).is_file():
-            raise PreflightError(f"monitor.source {source}: no such file (a batch prediction output)")
-        return
-    if "://" not in source and not Path(source).is_dir():
-        raise PreflightError(
-            f"monitor.source {source}: no such folder; is a local endpoint serving with request logging? "
-            "(set monitor.source to the request log folder)"
-        )
+    anything starts (mlops.monitoring.run.check_source)."""
+    try:
+        check_monitoring_source(config.monitor.source)
+    except MonitoringError as error:
+        raise PreflightError(f"monitor.source {error}") from None
 
 
 def prepare_alerts(config: MonitoringPipelineConfig, parameters: Mapping[str, Any]) -> None:

@@ -14,17 +14,16 @@ import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from mlops import storage
 from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.config import MonitoringConfig, parse_window
 from mlops.monitoring.monitor import MonitoringResult, Window
 from mlops.monitoring.outputs import metrics
-from mlops.monitoring.run import parse_end, publish, score_version
+from mlops.monitoring.run import check_source as check_monitoring_source
+from mlops.monitoring.run import parse_end, publish, score_version, source_kind
 from mlops.problems import problems
 from mlops.retries import retry_transient
 
@@ -75,20 +74,13 @@ def parse_config(document: str | Mapping[str, Any]) -> MonitoringConfig:
 
 
 def check_source(uri: str) -> str:
-    """`uri` must be a request log folder (one Parquet file per batch of logged requests), Vertex AI's
-    request-response table, `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`, or a batch
-    prediction output (.parquet)."""
-    if uri.startswith("bq://"):
-        from mlops.monitoring.bigquery_log import split_source
-
-        split_source(uri)  # MonitoringError naming the URI
-        return uri
-    if uri.endswith(".parquet"):  # a batch prediction output (mlops.monitoring.batch_output)
-        if storage.is_local(uri) and not Path(uri).is_file():
-            raise MonitorError(f"source {uri}: no such file")
-        return uri
-    if storage.is_local(uri) and not Path(uri).is_dir():
-        raise MonitorError(f"source {uri}: no such folder; is a local endpoint serving with request logging?")
+    """`uri` must be serving data monitoring reads (mlops.monitoring.run.check_source)."""
+    try:
+        check_monitoring_source(uri)
+    except MonitoringError as error:  # its text names the value
+        if source_kind(uri) == "bigquery":  # a malformed table is the library's own error
+            raise
+        raise MonitorError(f"source {error}") from None
     return uri
 
 

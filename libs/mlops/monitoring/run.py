@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops import storage
@@ -85,18 +86,43 @@ def score_version(
     return result.model_copy(update={"request_log": request_log})
 
 
+def source_kind(uri: str) -> str:
+    """What serving data `uri` is: "bigquery" (Vertex AI's request-response table,
+    `bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`), "batch" (a batch prediction output, a
+    .parquet file) or "folder" (a request log folder)."""
+    if uri.startswith("bq://"):
+        return "bigquery"
+    return "batch" if uri.endswith(".parquet") else "folder"
+
+
+def check_source(uri: str) -> str:
+    """`uri`'s kind (`source_kind`), once checked: MonitoringError names a malformed table, or a local
+    file or folder that does not exist."""
+    kind = source_kind(uri)
+    if kind == "bigquery":
+        from mlops.monitoring.bigquery_log import split_source
+
+        split_source(uri)
+    elif storage.is_local(uri) and kind == "batch" and not Path(uri).is_file():
+        raise MonitoringError(f"{uri}: no such file (a batch prediction output)")
+    elif storage.is_local(uri) and kind == "folder" and not Path(uri).is_dir():
+        raise MonitoringError(f"{uri}: no such folder; is a local endpoint serving with request logging?")
+    return kind
+
+
 @contextlib.contextmanager
 def _request_log_folder(source: str, baseline: Baseline, version: str, sha: str, window: Window) -> Iterator[str]:
     """A folder of request log files for `source`: the folder itself; for Vertex AI's request-response
     table (`bq://PROJECT.DATASET.TABLE[?deployed_model_id=ID]`) the window and the one before it
     (drift's), read into a temporary folder (mlops.monitoring.bigquery_log); for a batch prediction
     output (a .parquet file) its rows of this version (mlops.monitoring.batch_output)."""
-    if not source.startswith("bq://") and not source.endswith(".parquet"):
+    kind = source_kind(source)
+    if kind == "folder":
         yield source
         return
     inputs = {name: "number" if f.kind == "numeric" else "category" for name, f in baseline.features.items()}
     with tempfile.TemporaryDirectory(prefix="mlops-request-log-") as folder:
-        if source.endswith(".parquet"):
+        if kind == "batch":
             from mlops.monitoring.batch_output import export_batch_output
 
             rows = export_batch_output(source, inputs, version, sha, folder)
