@@ -49,9 +49,10 @@ def export_batch_output(output: str, inputs: Mapping[str, str], version: str, sh
     ]
     assert [column.rsplit(" AS ", 1)[1] for column in columns] == list(META_COLUMNS)  # the log's own order
     for name, kind in inputs.items():
-        # Numbers as DOUBLE, as the server logs them; categories as they are (monitoring's bins read
-        # a whole number in a numeric column as an integer category).
-        columns.append(f"CAST({quote_identifier(name)} AS DOUBLE) AS {quote_identifier(name)}" if kind == "number"
+        # Numbers as DOUBLE, as the server logs them (text that is not a number is null, as the
+        # BigQuery reader reads it); categories as they are (monitoring's bins read a whole number
+        # in a numeric column as an integer category).
+        columns.append(f"TRY_CAST({quote_identifier(name)} AS DOUBLE) AS {quote_identifier(name)}" if kind == "number"
                        else quote_identifier(name))  # fmt: skip
     rows = int(kept.aggregate("count(*)").fetchall()[0][0])
     if rows:
