@@ -69,7 +69,9 @@ class WarmWorkers:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
-                env=self.env,
+                # As PROGRAM runs the executor: with _KFP_RUNTIME set, `import kfp` skips the
+                # compile-time SDK (its client, Kubernetes, the DSL decorators), which a step never sees.
+                env={**self.env, "_KFP_RUNTIME": "true"},
                 start_new_session=True,  # Ctrl-C reaches the CLI, which stops the steps, then this
             )
         return self

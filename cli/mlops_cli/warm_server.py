@@ -11,10 +11,10 @@ the CLI died: its running children are then ended too, so none is left behind).
 What is imported before forking, and why (docs/running-pipelines.md, "Warm workers"): only modules
 whose import starts no OpenMP team, opens no connection, file handle or socket, and starts no
 Python thread, since a child inherits the memory but not the threads of its parent:
-- kfp's executor, numpy, pandas, pyarrow (+ parquet), DuckDB (the module; a connection is never
-  opened here), pydantic, fsspec, PyYAML, Jinja2, scipy, scikit-learn, LightGBM, and matplotlib's
-  Figure and Agg canvas (no pyplot: no backend is chosen here, the step chooses as a fresh
-  interpreter would).
+- kfp's executor (the runtime SDK: the server runs with `_KFP_RUNTIME=true`, as a step does),
+  numpy, pandas, pyarrow (+ parquet), DuckDB (the module; a connection is never opened here),
+  pydantic, fsspec, PyYAML, Jinja2, scipy, scikit-learn, LightGBM, and matplotlib's Figure and Agg
+  canvas (no pyplot: no backend is chosen here, the step chooses as a fresh interpreter would).
 - numpy's and scipy's OpenBLAS and pyarrow's jemalloc start native threads at import; both
   libraries register fork handlers (OpenBLAS stops its pool before a fork and restarts it lazily;
   jemalloc resets its locks and background thread in the child), so these are safe to fork.

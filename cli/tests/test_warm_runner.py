@@ -7,6 +7,8 @@ Everything runs for real: kfp.local, the fork server, the forked executors.
 
 # No `from __future__ import annotations`: kfp reads the components' annotations as types.
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -32,8 +34,10 @@ def where(label: str, table: dsl.Output[dsl.Dataset]) -> str:
     import sys
 
     fds = len(os.listdir("/proc/self/fd"))  # nothing of the server's (sockets, pipes) is left open
+    # A step runs with the runtime SDK only (kfp imported with _KFP_RUNTIME set: no client, no decorators).
+    sdk = "compile-time kfp" if "kfp.client" in sys.modules or hasattr(dsl, "component") else "runtime kfp"
     with open(table.path, "w") as out:
-        out.write(f"{label},{os.getcwd()},{os.environ.get('STEP_SETTING')},{os.environ.get('_KFP_RUNTIME')},{fds}")
+        out.write(f"{label},{os.getcwd()},{os.environ.get('STEP_SETTING')},{os.environ.get('_KFP_RUNTIME')},{sdk},{fds}")
     print(f"from {label}: argv[0]={sys.argv[0]}")
     return f"{label} in {os.path.basename(os.getcwd())}"
 
@@ -100,7 +104,12 @@ def crashing(how: str) -> None:
 def _run(pipeline: Any, parameters: dict[str, Any], root: Path, runner: str) -> tuple[RunRecord, str]:
     record = RunRecord(f"run-{runner}", "test", runner, "local")
     log = root / f"{runner}.log"
-    run_local(pipeline, parameters, record, pipeline_root=root / runner, runner=runner, log_path=log)
+    progress = io.StringIO()
+    with contextlib.redirect_stderr(progress):
+        run_local(pipeline, parameters, record, pipeline_root=root / runner, runner=runner, log_path=log)
+    sys.stderr.write(progress.getvalue())
+    # Else the comparison would be of two subprocess runs: the warm runner falls back with a warning.
+    assert "warm worker" not in progress.getvalue()
     return record, log.read_text()
 
 
@@ -118,6 +127,8 @@ def _content(record: RunRecord) -> dict[str, Any]:
 def test_both_runners_give_the_same_outputs_env_and_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     workdir = tmp_path / "work here"
     workdir.mkdir()
+    # The test's import path holds paths relative to where it started: the server needs them whole.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(os.path.abspath(path) for path in sys.path))
     monkeypatch.chdir(workdir)
     results = {runner: _run(steps, {"label": "x"}, tmp_path, runner) for runner in RUNNERS}
 
@@ -125,7 +136,7 @@ def test_both_runners_give_the_same_outputs_env_and_cwd(tmp_path: Path, monkeypa
     assert warm == reference
     status, outputs = warm["where"]
     assert (status, outputs["Output"]) == ("SUCCEEDED", "x in work here")
-    assert outputs["table"].startswith(f"x,{workdir},from the task,true,")
+    assert outputs["table"].startswith(f"x,{workdir},from the task,true,runtime kfp,")
     assert warm["double"][1]["Output"]["doubled"] == [2.0, 4.0, 6.0]  # kfp.local's floats, in both
     for _, log in results.values():
         assert "argv[0]=" in log and "kfp/dsl/executor_main.py" in log and "RuntimeWarning" not in log
