@@ -14,18 +14,20 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-import duckdb
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mlops.problems import problems
 from mlops.sql import quote_identifier
 
+if TYPE_CHECKING:  # the engines are imported where they run: reading a spec needs neither (CLI start)
+    import duckdb
+    import pandas as pd
+
 _INPUT_FIELDS = ("column", "numerator", "denominator")
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_RelationOrFrame = TypeVar("_RelationOrFrame", duckdb.DuckDBPyRelation, pd.DataFrame)
+_RelationOrFrame = TypeVar("_RelationOrFrame", "duckdb.DuckDBPyRelation", "pd.DataFrame")
 
 
 class FeatureError(Exception):
@@ -244,6 +246,9 @@ def apply_transforms(data: _RelationOrFrame, spec: FeatureSpec) -> _RelationOrFr
     Both go through the same DuckDB SQL. A relation gives a relation on the same connection (set its
     TimeZone to UTC, as `connect()` does); a DataFrame gives a DataFrame with the rows in order.
     """
+    import duckdb
+    import pandas as pd
+
     if isinstance(data, duckdb.DuckDBPyRelation):
         return data.project(select_list(spec, data.columns))
     if not isinstance(data, pd.DataFrame):
@@ -260,6 +265,8 @@ def apply_transforms(data: _RelationOrFrame, spec: FeatureSpec) -> _RelationOrFr
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A DuckDB connection set up for feature SQL (UTC, so time features do not depend on the host)."""
+    import duckdb
+
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     return connection

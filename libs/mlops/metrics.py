@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-import numpy as np
+if TYPE_CHECKING:  # imported where metrics are computed: the vocabulary is read by every CLI start
+    import numpy as np
 
 # The Literal types are for pydantic models and mypy; the tuples for checks and messages.
 ProblemType = Literal["classification", "regression"]
@@ -88,6 +89,8 @@ def compute_metrics(
         metric name -> value as a Python float. A metric that is undefined on this data (the AUC
         when y_true holds a single class) is left out rather than reported as NaN.
     """
+    import numpy as np
+
     truth, predicted = np.asarray(y_true), np.asarray(y_pred)
     if truth.shape[0] != predicted.shape[0]:
         raise MetricError(f"y_true has {truth.shape[0]} rows but y_pred has {predicted.shape[0]}")
@@ -104,6 +107,7 @@ def compute_metrics(
 
 
 def _regression(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    import numpy as np
     from sklearn import metrics as skm  # here: callers that only compare scores skip its ~2 s import
 
     result = {
@@ -143,6 +147,8 @@ def _classification(
 
 
 def _probabilities(score: np.ndarray, n_classes: int) -> np.ndarray:
+    import numpy as np
+
     if score.ndim == 1 and n_classes == 2:
         return np.column_stack([1 - score, score])
     if score.ndim != 2 or score.shape[1] != n_classes:

@@ -17,18 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import parse_qs, urlsplit
 
-import duckdb
-import pandas as pd
-import pyarrow as pa
-
 from mlops.sql import quote_identifier
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the data libraries are imported where data is read: a preflight reads none
     from collections.abc import Sequence
+
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
 
     from mlops.features import FeatureSpec
 
-FeatureData: TypeAlias = pd.DataFrame | pa.Table | str | Path  # feature rows: in memory, or a Parquet file
+FeatureData: TypeAlias = "pd.DataFrame | pa.Table | str | Path"  # feature rows: in memory, or a Parquet file
 _VIEW_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 WRITE_SEQ = "__write_seq"  # hidden column of offline rows: when the row was written (ns)
 SPINE_ROW = "__spine_row"  # hidden column of a spine: its row number, to keep the spine's order
@@ -103,6 +103,9 @@ def existing_view_schema(uri: str, feature_view: str) -> ViewSchema | None:
 
 def relation_of(connection: duckdb.DuckDBPyConnection, data: FeatureData) -> duckdb.DuckDBPyRelation:
     """Feature data (DataFrame, Arrow table or Parquet path) as a DuckDB relation, read lazily."""
+    import pandas as pd
+    import pyarrow as pa
+
     if isinstance(data, pd.DataFrame):
         return connection.from_df(data)
     if isinstance(data, pa.Table):
