@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import signal
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -25,6 +26,9 @@ from mlops_cli.errors import UsageError
 from mlops_cli.record_runs import start_in_background
 from mlops_cli.sdk_internals import quick_task_checks
 from mlops_cli.stopping import RunCancelled, Stopper, cancelled_line
+
+if TYPE_CHECKING:
+    from mlops_cli.warm_runner import WarmWorkers
 
 RUNNERS = ("local", "kfp-local", "docker", "vertex")
 # The CLI's runner names -> run_local's: `local` forks steps from warm workers, `kfp-local` starts
@@ -97,6 +101,7 @@ def run_pipeline(
     images_dir: Path = Path("dist"),
     verbose: bool = False,
     max_parallel: int | None = None,
+    workers: WarmWorkers | None = None,
 ) -> RunRecord:
     """Run `definition`'s pipeline for `config` with `runner`; local runs are recorded in the metadata store.
 
@@ -104,7 +109,8 @@ def run_pipeline(
     Local runs write kfp.local's step logs to `<metadata_dir>/logs/RUN_ID.log`, or with `verbose`
     to stdout. Independent local tasks run at the same time, at most `max_parallel` (default: the
     CPU count). A local run stopped by SIGINT/SIGTERM is recorded as CANCELLED, then raises
-    RunCancelled (mlops_cli.stopping) with the line to print.
+    RunCancelled (mlops_cli.stopping) with the line to print. `workers`: the `local` runner's fork
+    server if the caller started it already (mlops_cli.warm_runner.warm_workers), else the run starts one.
     """
     images = step_images(definition, runner, settings, images_dir)
     definition.preflight(config)
@@ -128,7 +134,8 @@ def run_pipeline(
     mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
     stopper = Stopper()
     # Ctrl-C and SIGTERM cancel the run from here on; once it has ended they wait for its record.
-    with stopper.handling_signals(), warm_workers(LOCAL_RUNNERS[runner]) as workers:
+    own_workers = warm_workers(LOCAL_RUNNERS[runner]) if workers is None else contextlib.nullcontext(workers)
+    with stopper.handling_signals(), own_workers as workers:
         with quick_task_checks():
             pipeline = definition.build(config, images, step_environment(settings))
         run_local(

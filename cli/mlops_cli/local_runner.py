@@ -27,7 +27,6 @@ import bisect
 import contextlib
 import os
 import signal
-import sys
 import threading
 import time
 import warnings
@@ -39,10 +38,11 @@ from kfp import dsl, local
 
 from mlops.alerts.secrets import env_references
 from mlops.runs import RunRecord, TaskRecord, now
+from mlops_cli import warm_runner
 from mlops_cli.dag_runner import DagRunner
+from mlops_cli.report import progress
 from mlops_cli.sdk_internals import (
     concurrent_dags,
-    executor_program,
     extra_docker_environment,
     extra_docker_volumes,
     local_step_sessions,
@@ -55,10 +55,6 @@ from mlops_cli.warm_runner import WarmWorkers
 
 RUNNERS = ("warm", "subprocess", "docker")  # warm: subprocess steps forked from warm workers
 CONTAINER_LABEL = "mlops.run_id"  # on the Docker runner's step containers
-
-
-def _progress(message: str) -> None:
-    print(f"mlops: {message}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -85,7 +81,7 @@ def recording_tasks(
         with lock:
             started_count[0] += 1
             number = started_count[0]
-        _progress(f"[{number}] {display}: started")
+        progress(f"[{number}] {display}: started")
         started, started_at = time.perf_counter(), now()
         local.attempts = 0
         task_output: contextlib.AbstractContextManager[list[tuple[int, int]]] = contextlib.nullcontext([])
@@ -106,7 +102,7 @@ def recording_tasks(
             at = bisect.bisect(numbers, number)
             numbers.insert(at, number)
             record.tasks.insert(at, task)
-        _progress(f"[{number}] {display}: {state} in {task.duration_seconds:.1f}s")
+        progress(f"[{number}] {display}: {state} in {task.duration_seconds:.1f}s")
 
     with local_task_hooks(around, count):
         yield sections
@@ -129,18 +125,9 @@ def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> 
     return sorted(folders)
 
 
-@contextlib.contextmanager
-def warm_workers(runner: str) -> Iterator[WarmWorkers | None]:
-    """For the warm runner, its fork server, started now (its imports overlap what the caller does
-    before the first step) and ended on leaving, also when the run is cancelled; else None."""
-    if runner != "warm":
-        yield None
-        return
-    workers = WarmWorkers(executor_program(), _progress).start()
-    try:
-        yield workers
-    finally:
-        workers.close()
+def warm_workers(runner: str) -> contextlib.AbstractContextManager[WarmWorkers | None]:
+    """For the warm runner, its fork server (mlops_cli.warm_runner.warm_workers); else None."""
+    return warm_runner.warm_workers(runner == "warm", progress)
 
 
 def run_local(
@@ -190,7 +177,7 @@ def run_local(
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         record.links["log"] = str(log_path)
-        _progress(f"run {record.run_id}: step logs in {log_path}")
+        progress(f"run {record.run_id}: step logs in {log_path}")
     started = time.perf_counter()
     sections: dict[str, tuple[int, int]] = {}
     try:
@@ -234,7 +221,7 @@ def run_local(
         record.error = f"failed step(s): {', '.join(failed)}"
         if log_path is not None:
             for name in failed:
-                _progress(failed_step_report(name, log_path, sections.get(name)))
+                progress(failed_step_report(name, log_path, sections.get(name)))
     return record
 
 

@@ -17,16 +17,21 @@ mlops watch --source DIR --config TRAINING_CONFIG [--interval 30] [--once]   (ml
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 from mlops.config import Settings, load_settings
 from mlops_cli import batch, deploy, monitor, report, schedule, vertex_monitoring, watch
 from mlops_cli.errors import describe, expected_errors
-from mlops_cli.pipelines import LoadedPipeline, exit_code, load_pipeline, run_loaded
+from mlops_cli.pipelines import exit_code, load_pipeline, run_loaded
 from mlops_cli.stopping import RunCancelled
+from mlops_cli.warm_runner import warm_workers
 
 DEFAULT_CONFIG = "config/pipelines/churn.yaml"
 
@@ -81,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in schedule.COMMANDS:
             return schedule.run(args, settings)
         if args.command == "run":
-            return _run(args, settings, load_pipeline(args.config))
+            return _run(args, settings)
         if args.command == monitor.COMMAND:
             return monitor.monitor(args, settings)
         if args.command == vertex_monitoring.COMMAND:
@@ -132,11 +137,36 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _run(args: argparse.Namespace, settings: Settings, pipeline: LoadedPipeline) -> int:
-    record = run_loaded(pipeline, settings, args, enable_caching=not args.no_cache)
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    # The local runner's fork server starts first: its imports overlap reading and checking the config.
+    with warm_workers(args.runner == "local", report.progress) as workers:
+        pipeline = load_pipeline(args.config)
+        record = run_loaded(pipeline, settings, args, enable_caching=not args.no_cache, workers=workers)
     print(report.run_details(asdict(record)))
     return exit_code(record)
 
 
+def console() -> NoReturn:
+    """The `mlops` program (the PEX's entry point; `python -m mlops_cli.main`): `main`, then exit
+    without tearing the interpreter down.
+
+    A normal exit collects and frees every object of the ~2,000 modules a run imported: 0.1 s of a
+    1 s cached re-run, after all the work is done. So once `main` has returned, and no thread is
+    left, the exit handlers run (logging's flush among them), stdout and stderr are flushed, and the
+    process ends. Every file the CLI writes is closed (and renamed into place) before `main` returns;
+    an error or a thread still running takes the normal exit.
+    """
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # e.g. stdout was a pipe that closed: the output did not all arrive
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -11,7 +11,7 @@ import argparse
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -20,6 +20,9 @@ from mlops.config import ConfigError, Settings, read_yaml_mapping, validate_mode
 from mlops.pipeline_definition import PipelineDefinition
 from mlops.runs import RunRecord
 from mlops_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from mlops_cli.warm_runner import WarmWorkers
 
 DEFAULT_PIPELINE = "training"
 
@@ -56,9 +59,14 @@ def load_pipeline(path: str | Path) -> LoadedPipeline:
 
 
 def run_loaded(
-    pipeline: LoadedPipeline, settings: Settings, args: argparse.Namespace, enable_caching: bool = True
+    pipeline: LoadedPipeline,
+    settings: Settings,
+    args: argparse.Namespace,
+    enable_caching: bool = True,
+    workers: WarmWorkers | None = None,
 ) -> RunRecord:
-    """Run `pipeline` as the `run` and `batch-predict` commands' arguments say (runner, --set, ...)."""
+    """Run `pipeline` as the `run` and `batch-predict` commands' arguments say (runner, --set, ...);
+    `workers`: a fork server already started for it (mlops_cli.warm_runner.warm_workers)."""
     from mlops_cli.commands import run_pipeline  # the runners' imports, only when something runs
 
     try:
@@ -76,6 +84,7 @@ def run_loaded(
         overrides=overrides,
         verbose=args.verbose,
         max_parallel=getattr(args, "max_parallel", None),
+        workers=workers,
     )
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from mlops.lineage import Lineage
+
+
+def progress(message: str) -> None:
+    """A progress line of a running command, on stderr (stdout holds its result)."""
+    print(f"mlops: {message}", file=sys.stderr, flush=True)
 
 
 def runs_table(runs: list[dict[str, Any]]) -> str:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,14 @@ class StepProcess:
 
 
 class WarmWorkers:
-    """The run's fork server: started by `start`, used by `run` for every step, ended by `close`."""
+    """The run's fork server: started by `start`, used by `run` for every step, ended by `close`.
 
-    def __init__(self, program: str, warn: Callable[[str], None]) -> None:
-        self.program = program  # what kfp would run in `sh -ec` (sdk_internals.executor_program)
+    `program`: what kfp would run in `sh -ec` (default: sdk_internals.executor_program, asked for
+    at the first step, so that the server can start before the CLI has imported kfp's DSL).
+    """
+
+    def __init__(self, program: str | None, warn: Callable[[str], None]) -> None:
+        self._program = program
         self.warn = warn
         self.folder = Path(tempfile.mkdtemp(prefix="mlops-warm-"))
         self.socket_path = str(self.folder / "socket")
@@ -59,6 +63,14 @@ class WarmWorkers:
         self.env = dict(os.environ)
         # kfp.local runs a ParallelFor's iterations on two threads: both may wait for the server.
         self._ready_lock = threading.Lock()
+
+    @property
+    def program(self) -> str:
+        if self._program is None:
+            from mlops_cli.sdk_internals import executor_program
+
+            self._program = executor_program()
+        return self._program
 
     def start(self) -> WarmWorkers:
         """Start the server; its imports run while the caller goes on (`run` waits for them)."""
@@ -175,3 +187,18 @@ class WarmWorkers:
             print("mlops: the warm worker ended before the step did")
             return 1
         return int(last.split()[1])
+
+
+@contextlib.contextmanager
+def warm_workers(enabled: bool, warn: Callable[[str], None]) -> Iterator[WarmWorkers | None]:
+    """A fork server, started now and ended on leaving (also when the run is cancelled), if
+    `enabled`; else None. Start it as early as the command knows it will run steps locally: its
+    imports (1-2 s) run on another core while the CLI imports, reads the config and checks it."""
+    if not enabled:
+        yield None
+        return
+    workers = WarmWorkers(None, warn).start()
+    try:
+        yield workers
+    finally:
+        workers.close()
