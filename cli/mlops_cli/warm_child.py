@@ -36,6 +36,7 @@ def run_step(request: dict[str, Any], out_fd: int, server_fds: list[int]) -> NoR
     code = 1
     try:
         os.setsid()  # the step's own process group, which mlops_cli.stopping ends with its children
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a successor server's handler (warm_server.Server)
         for fd in server_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from typing import Any
 from mlops_cli.warm_server import HEADER
 
 READY_SECONDS = 120.0  # the server's imports; slow disks and cold caches take a while
+CLOSE_SECONDS = 10.0  # for the server to end once told to: one import, at most
 # Read by the preloaded modules when they are imported (in the server, not in the step): a step
 # whose environment differs in one of them would not see its setting.
 IMPORT_TIME_VARIABLES = ("PYTHON", "MPL", "OMP_", "OPENBLAS_", "MKL_", "GOTO", "ARROW_", "JE_", "LD_", "MALLOC")
@@ -52,9 +53,15 @@ class WarmWorkers:
     at the first step, so that the server can start before the CLI has imported kfp's DSL).
     """
 
-    def __init__(self, program: str | None, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        program: str | None,
+        warn: Callable[[str], None],
+        preload: tuple[Sequence[str], Sequence[str]] | None = None,
+    ) -> None:
         self._program = program
         self.warn = warn
+        self.preload = preload  # the server's (base, heavy) modules to import; default its own
         self.folder = Path(tempfile.mkdtemp(prefix="mlops-warm-"))
         self.socket_path = str(self.folder / "socket")
         self.server: subprocess.Popen[str] | None = None
@@ -76,7 +83,7 @@ class WarmWorkers:
         """Start the server; its imports run while the caller goes on (`run` waits for them)."""
         with (self.folder / "server.log").open("w") as log:
             self.server = subprocess.Popen(
-                [sys.executable, "-m", "mlops_cli.warm_server", self.socket_path],
+                [sys.executable, "-m", "mlops_cli.warm_server", self.socket_path, *map(",".join, self.preload or ())],
                 stdin=subprocess.PIPE,  # its lifeline: the server exits when this closes
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -93,10 +100,14 @@ class WarmWorkers:
         if self.server is not None:
             with contextlib.suppress(OSError):
                 self.server.stdin.close()  # type: ignore[union-attr]
-            # No step runs by now (the run ended, or the stopper ended the step), and the server
-            # keeps nothing: end it now rather than after the import it may be in.
-            self.server.terminate()
-            self.server.wait()
+            # No step runs by now (the run ended, or the stopper ended the step). The server ends
+            # its successor and itself as soon as it sees stdin close (it may be in an import);
+            # a server that does not is killed.
+            try:
+                self.server.wait(timeout=CLOSE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
             self.server.stdout.close()  # type: ignore[union-attr]
         for path in self.folder.iterdir():
             path.unlink()

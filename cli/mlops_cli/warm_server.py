@@ -6,7 +6,8 @@ request per step over the Unix socket: the executor's arguments, the step's envi
 working directory, and (as a passed file descriptor) the pipe the step's stdout and stderr go to.
 The server answers `pid N {STATE}` once it has forked, and `exit CODE` (Popen's returncode convention:
 negative for a signal) when the child has ended. It exits when its stdin closes (the run ended, or
-the CLI died: its running children are then ended too, so none is left behind).
+the CLI died: its running children are then ended too, so none is left behind). The slow imports
+(HEAVY) are made by a successor that takes over once they are in (Server), so no request waits.
 
 What is imported before forking, and why (docs/running-pipelines.md, "Warm workers"): only modules
 whose import starts no OpenMP team, opens no connection, file handle or socket, and starts no
@@ -37,17 +38,21 @@ import socket
 import struct
 import sys
 import threading
+from collections.abc import Sequence
+from typing import NoReturn
 
 from mlops_cli import warm_child
 
 # Measured with `python -X importtime` on the training pipeline's steps (docs/benchmarks.md), in
-# the order the steps need them: the first step forks as soon as its own modules are in.
-PRELOAD = (
-    # ingest, validate, features
+# the order the steps need them. BASE: what every step needs, and all that ingest, validate,
+# features, champion, register and notify need (~0.4 s); the server serves from the start and
+# imports these between requests. HEAVY: train's and evaluate's (~1.5 s), imported by a successor
+# while this server goes on serving (Server), so that no request waits for them.
+BASE = (
     *("kfp.dsl.executor_main", "numpy", "pandas", "pyarrow", "pyarrow.parquet", "duckdb", "pydantic", "fsspec"),
     *("yaml", "markupsafe", "jinja2"),
-    # train, evaluate: scipy and scikit-learn in parts, since a step's request waits for the import
-    # in progress (scipy.stats alone takes ~0.5 s)
+)
+HEAVY = (
     *("scipy.linalg", "scipy.sparse", "scipy.special", "scipy.optimize", "scipy.spatial", "scipy.stats"),
     *("sklearn.base", "sklearn.utils", "sklearn.preprocessing", "sklearn.linear_model", "sklearn.metrics"),
     *("sklearn.ensemble", "lightgbm", "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"),
@@ -90,35 +95,119 @@ def _read_request(conn: socket.socket) -> tuple[dict, int]:
 
 
 class Server:
-    """Accepts step requests on `listener`; forks one child per request; exits when stdin closes.
-    Between requests, imports the modules of `preloads` one at a time: a step that comes before
-    they are all in is forked at once and imports the rest itself."""
+    """Accepts step requests on `listener` and forks one child per request, until stdin closes.
 
-    def __init__(self, listener: socket.socket, preloads: tuple[str, ...] = PRELOAD) -> None:
+    Between requests it imports `base`, one module at a time: a request that comes first is forked
+    at once, and its step imports what is missing itself. Then it forks a successor, which imports
+    `heavy` while this server goes on serving, and takes over accepting requests once they are all
+    in (it says so on a pipe, and keeps that pipe open while it lives). Were the successor to die,
+    this server accepts again. Each process reaps its own children and answers for them.
+    """
+
+    def __init__(self, listener: socket.socket, base: Sequence[str] = BASE, heavy: Sequence[str] = HEAVY) -> None:
+        listener.setblocking(False)  # the successor may take a connection this server was woken for
         self.listener = listener
-        self.pending = list(preloads)
+        self.pending = list(base)
+        self.heavy = list(heavy)
         self.selector = selectors.DefaultSelector()
         self.children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection)
+        self.accepting = False
+        self.successor: tuple[int, int] | None = None  # (pid, read end of its pipe)
+        self.predecessor: int | None = None  # in a successor: the write end of that pipe
 
-    def serve(self) -> None:
-        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+    def serve(self) -> NoReturn:
         self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "lifeline")
+        self._accept_requests(True)
+        self._next_stage()
         while True:
             events = self.selector.select(0 if self.pending else None)
             if not events and self.pending:
                 preload(self.pending.pop(0))
+                if not self.pending:
+                    self._next_stage()
             for key, _ in events:
                 if key.data == "accept":
                     self._accept()
                 elif key.data == "lifeline":
                     if not os.read(sys.stdin.fileno(), 4096):
-                        self._end_children()
-                        return
+                        self._end()
+                elif key.data == "successor":
+                    self._hear_from_successor()
                 else:
                     self._reap(key.fd)
 
+    def _next_stage(self) -> None:
+        """Once the modules to import are in: a successor takes over, or hands over to the next."""
+        if self.pending:
+            return
+        if self.predecessor is not None:
+            os.write(self.predecessor, b"in")
+            self._accept_requests(True)
+        elif self.heavy and self.successor is None:
+            self._start_successor()
+
+    def _start_successor(self) -> None:
+        read_end, write_end = os.pipe()
+        self._before_fork()
+        pid = os.fork()
+        if pid == 0:  # the successor: this server's imports, none of its children or connections
+            os.close(read_end)
+            inherited, self.selector = self.selector, selectors.DefaultSelector()
+            inherited.close()
+            for pidfd, (_, conn) in self.children.items():
+                os.close(pidfd)
+                conn.close()
+            self.children, self.accepting = {}, False
+            self.pending, self.heavy, self.predecessor = self.heavy, [], write_end
+            self.selector.register(sys.stdin.fileno(), selectors.EVENT_READ, "lifeline")
+            signal.signal(signal.SIGTERM, lambda *_: self._end())  # from the predecessor, ending
+            return
+        os.close(write_end)
+        self.successor = (pid, read_end)
+        self.selector.register(read_end, selectors.EVENT_READ, "successor")
+
+    def _hear_from_successor(self) -> None:
+        assert self.successor is not None
+        pid, read_end = self.successor
+        if os.read(read_end, 16):  # it has imported everything: it accepts from now on
+            self._accept_requests(False)
+            return
+        self.selector.unregister(read_end)  # it ended: this server serves again, with what it has
+        os.close(read_end)
+        os.waitpid(pid, 0)
+        self.successor = None
+        self._accept_requests(True)
+
+    def _accept_requests(self, on: bool) -> None:
+        if on and not self.accepting:
+            self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        elif self.accepting and not on:
+            self.selector.unregister(self.listener)
+        self.accepting = on
+
+    def _before_fork(self) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The preloaded modules' objects live as long as the process: kept out of the children's
+        # garbage collections, which would otherwise scan them all (time) and touch their pages
+        # (copies of pages the children share with the server).
+        gc.freeze()
+
+    def _own_fds(self) -> list[int]:
+        """This server's file descriptors, which a step it forks must not keep."""
+        fds = [self.listener.fileno(), sys.stdin.fileno(), self.selector.fileno()]
+        fds += list(self.children)  # pidfds
+        fds += [c.fileno() for _, c in self.children.values()]
+        fds += [self.successor[1]] if self.successor else []
+        fds += [self.predecessor] if self.predecessor is not None else []
+        return fds
+
     def _accept(self) -> None:
-        conn, _ = self.listener.accept()
+        try:
+            conn, _ = self.listener.accept()
+        except BlockingIOError:  # the other server of the pair took it
+            return
+        conn.setblocking(True)
         try:
             request, out_fd = _read_request(conn)
         except (OSError, ValueError) as error:
@@ -132,21 +221,15 @@ class Server:
             conn.close()
             os.close(out_fd)
             return
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # The preloaded modules' objects live as long as the process: kept out of the children's
-        # garbage collections, which would otherwise scan them all (time) and touch their pages
-        # (copies of pages the children share with the server).
-        gc.freeze()
+        self._before_fork()
         pid = os.fork()
         if pid == 0:
-            server_fds = [self.listener.fileno(), sys.stdin.fileno(), conn.fileno(), self.selector.fileno()]
-            server_fds += list(self.children)  # pidfds
-            server_fds += [c.fileno() for _, c in self.children.values()]
-            warm_child.run_step(request, out_fd, server_fds)  # never returns
+            warm_child.run_step(request, out_fd, [*self._own_fds(), conn.fileno()])  # never returns
         os.close(out_fd)  # the child holds it: the client sees EOF when the step's processes end
-        # With the state it forked from, for tests and diagnostics: threads, modules still to import.
-        state = {**thread_report(), "pending": len(self.pending)}
+        # With the state it forked from, for tests and diagnostics: threads, modules still to import
+        # (those of the stage after this one included).
+        pending = len(self.pending) + len(self.heavy)
+        state = {**thread_report(), "pending": pending, "successor": self.predecessor is not None}
         conn.sendall(f"pid {pid} {json.dumps(state)}\n".encode())
         pidfd = os.pidfd_open(pid)
         self.children[pidfd] = (pid, conn)
@@ -161,24 +244,35 @@ class Server:
             conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
         conn.close()
 
-    def _end_children(self) -> None:
+    def _end(self) -> NoReturn:
+        """The run is over (or the CLI died): end the steps still running, the successor, and this
+        process, at once (nothing here needs the interpreter's teardown, which the CLI would wait for)."""
         for pid, _ in self.children.values():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
+        if self.successor is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.successor[0], signal.SIGTERM)
+            os.waitpid(self.successor[0], 0)
+        os._exit(0)
 
 
-def main(argv: list[str]) -> int:
-    """Listen on the socket path argv[0], say `ready {...}` on stdout, serve until stdin closes."""
+def main(argv: list[str]) -> NoReturn:
+    """Listen on the socket path argv[0], say `ready {...}` on stdout, serve until stdin closes.
+
+    argv[1] and argv[2], if given: the base and heavy modules to import, comma-separated.
+    """
     # Signals keep a fresh interpreter's handlers, which the children inherit: the CLI starts this
     # server in a session of its own, so Ctrl-C in the terminal reaches only the CLI.
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(argv[0])
     listener.listen(16)
-    report = {"pid": os.getpid(), "preload": PRELOAD, **thread_report()}
+    base = tuple(filter(None, argv[1].split(","))) if len(argv) > 1 else BASE
+    heavy = tuple(filter(None, argv[2].split(","))) if len(argv) > 2 else HEAVY
+    report = {"pid": os.getpid(), "preload": [*base, *heavy], **thread_report()}
     print("ready", json.dumps(report), flush=True)
-    Server(listener).serve()
-    return 0
+    Server(listener, base, heavy).serve()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

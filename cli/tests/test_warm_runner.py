@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from mlops.runs import RunRecord
 from mlops_cli.local_runner import run_local
 from mlops_cli.sdk_internals import executor_program
 from mlops_cli.warm_runner import StepProcess, WarmWorkers
+from run_fixtures import running  # pants: no-infer-dep
 
 RUNNERS = ("warm", "subprocess")
 
@@ -197,10 +199,12 @@ def test_a_command_not_of_kfps_form_or_with_import_time_settings_is_left_to_a_su
     workers.close()
 
 
-def _threads_after_importing_and_forking(modules: str) -> int:
-    """OS threads of a fresh interpreter that imported `modules` and forked once (as the server has)."""
-    fork = "if os.fork() == 0:\n    os._exit(0)\nos.wait()"
-    code = f"import os, {modules}\n{fork}\nprint(len(os.listdir('/proc/self/task')))"
+def _threads_of_a_successor(base: str, heavy: str) -> int:
+    """OS threads of a process made as the server's successor is: a fresh interpreter imports
+    `base` and forks; the child imports `heavy`, forks once (as for a step) and counts its threads."""
+    count = "if os.fork() == 0:\n        os._exit(0)\n    os.wait()\n    print(len(os.listdir('/proc/self/task')))"
+    count += "\n    sys.stdout.flush()"
+    code = f"import os, sys, {base}\nif os.fork() == 0:\n    import {heavy}\n    {count}\n    os._exit(0)\nos.wait()"
     return int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
@@ -221,11 +225,47 @@ def test_the_server_forks_with_no_threads_but_the_fork_safe_native_pools(tmp_pat
     # themselves (OpenBLAS stops its pool before a fork); an OpenMP team, a gRPC channel or a
     # Python thread would add to them.
     assert all(step.forked_from["python_threads"] == 1 for step in seen)
-    reference = _threads_after_importing_and_forking("numpy, scipy.linalg, pyarrow")
+    reference = _threads_of_a_successor("numpy, pyarrow", "scipy.linalg, sklearn.ensemble, lightgbm")
     assert seen[-1].forked_from["os_threads"] == reference, (seen[-1].forked_from, reference)
     files = [fd for fd in fds if fd.startswith("/") and not fd.startswith("/dev/")]
     assert [Path(fd).name for fd in files] == ["server.log"]  # no database or store is open
 
+
+
+def test_no_step_waits_for_the_heavy_imports_and_the_successor_ends_with_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A "heavy" module whose import lasts until the test lets it finish.
+    modules, opened = tmp_path / "modules", tmp_path / "opened"
+    modules.mkdir()
+    wait = f"while not os.path.exists({str(opened)!r}):\n    time.sleep(0.02)\n"
+    (modules / "gated.py").write_text(f"import os, time\n{wait}")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(modules), *map(os.path.abspath, sys.path)]))
+    source = "import os\nimport sys\n\ndef step():\n    print('step:', 'gated' in sys.modules, os.getppid())\n"
+    command = _command(source, "step", tmp_path / "out.json")
+    seen: list[StepProcess] = []
+    workers = WarmWorkers(executor_program(), print, preload=(("kfp.dsl.executor_main",), ("gated",))).start()
+    # Were a request to wait for the import in progress, it would wait for this.
+    release = threading.Timer(60, opened.touch)
+    release.start()
+    try:
+        assert workers.run(command, dict(os.environ), seen.append, lambda _: None) == 0
+        first = capsys.readouterr().out
+        opened.touch()
+        deadline = time.monotonic() + 60
+        while not seen[-1].forked_from["successor"]:  # until the successor has taken over
+            assert time.monotonic() < deadline, seen[-1].forked_from
+            assert workers.run(command, dict(os.environ), seen.append, lambda _: None) == 0
+        last = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step:")][-1].split()[1:]
+    finally:
+        release.cancel()
+        workers.close()
+    # Forked by the server, at once: the heavy module (and maybe the base one) still to import.
+    assert "step: False" in first and not seen[0].forked_from["successor"] and seen[0].forked_from["pending"] >= 1
+    assert last[0] == "True" and seen[-1].forked_from["pending"] == 0
+    successor = int(last[1])  # the step's parent
+    assert workers.ready is not None and successor != workers.ready["pid"]
+    assert not running(successor)  # ended by the server, which the close waited for
 
 
 def test_kfp_locals_parallel_iterations_are_forked_side_by_side(tmp_path: Path) -> None:
