@@ -3,12 +3,15 @@
     ./pants run bench:training -- --rows 1000000 --throughput-rows 1000000,10000000
     ./pants run bench:training -- --rows 50000 --runners local,kfp-local --throughput-rows '' --repeat 3
 
-Each measurement runs in its own child process, which reports its own peak memory: the larger of
-its max RSS and that of the largest process it started (a kfp.local step). Reported side by side,
-with ratios, as Markdown (and JSON with --json).
+Each measurement runs in its own child process, which reports peak memory two ways: the largest
+process's peak RSS (the child's own, or that of the largest process it waited for, a step
+included), and for pipelines the peak of the summed PSS of every process of the run, sampled
+(process_memory: shared pages counted once, which RSS counts in every process that maps them).
+Reported side by side, with ratios, as Markdown (and JSON with --json).
   1. script:    every step's KFP wrapper function called in order in one process (same code, no KFP)
-  2. pipeline:  `mlops run` with each of --runners (caching on), first run: `local` forks every
-     step from a warm worker, `kfp-local` starts each as kfp.local does (a new interpreter)
+  2. pipeline:  the `mlops run` program (`python -m mlops_cli.main`, a new interpreter: CLI start
+     and exit included) with each of --runners (caching on), first run: `local` forks every step
+     from a warm worker, `kfp-local` starts each as kfp.local does (a new interpreter)
   3. pipeline again with nothing changed (cache hits; champion/register are never cached by design)
   4. ingest + features alone, at each --throughput-rows size: rows per second
 A step's overhead is its time in the pipeline minus the same function's time in the script.
@@ -16,6 +19,7 @@ A step's overhead is its time in the pipeline minus the same function's time in 
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from process_memory import PeakPss
 from training_report import median_run, report
 
 REPO_CONFIG = Path("config/pipelines/churn.yaml")
@@ -40,7 +45,7 @@ def child(mode: str, workdir: Path, rows: int, extra: list[str] | None = None) -
         text=True,
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
-    result["wall_seconds"] = round(time.perf_counter() - started, 2)
+    result.setdefault("wall_seconds", round(time.perf_counter() - started, 2))
     wait_for_recorders(workdir)
     return result
 
@@ -119,22 +124,37 @@ def measure_script(workdir: Path, data: str) -> dict:
 
 
 def measure_pipeline(workdir: Path, data: str, runner: str, attempt: int) -> dict:
-    from mlops_cli.commands import run_pipeline
-    from training.pipeline import DEFINITION
+    """`mlops run` as a user runs it: the program in a new interpreter (CLI start included)."""
+    import yaml
 
-    config, settings = _config_and_settings(workdir / f"pipeline-{runner}-{attempt}", data)
-    started = time.perf_counter()
-    record = run_pipeline(DEFINITION, config, settings, runner=runner)
-    seconds = time.perf_counter() - started
-    if record.status != "SUCCEEDED":
-        raise SystemExit(f"pipeline run failed: {record.error}")
+    from mlops.runs import RunRecord
+
+    root = workdir / f"pipeline-{runner}-{attempt}"
+    root.mkdir(parents=True, exist_ok=True)
+    environment, pipeline = root / "environment.yaml", root / "pipeline.yaml"
+    environment.write_text(yaml.safe_dump(_settings_data(root)))
+    config = yaml.safe_load(REPO_CONFIG.read_text())
+    config["data"]["source"] = data
+    pipeline.write_text(yaml.safe_dump(config))
+    run_id = f"bench-{runner}-{attempt}-{time.time_ns()}"
+    command = [sys.executable, "-m", "mlops_cli.main", "--env", str(environment), "run", "--config", str(pipeline),
+               "--runner", runner, "--run-id", run_id]  # fmt: skip
+    with PeakPss(os.getpid()) as memory:
+        started = time.perf_counter()
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)  # progress: stderr
+        seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"pipeline run failed: exit {done.returncode}")
+    record = RunRecord.from_dict(json.loads((root / "data" / "runs" / f"{run_id}.json").read_text()))
     tasks = {task.name: [task.status, task.duration_seconds] for task in record.tasks}
     task_seconds = sum(task.duration_seconds for task in record.tasks)
     return {
         "seconds": round(seconds, 2),
+        "wall_seconds": round(seconds, 2),  # the program's, from start to exit (not this child's)
         "task_seconds": round(task_seconds, 2),
         "tasks": tasks,
         "peak_rss_mib": peak_rss_mib(),
+        "peak_pss_mib": memory.peak_mib,
     }
 
 
@@ -166,11 +186,13 @@ def _config_and_settings(root: Path, data: str):
 
     config = load_pipeline_config(REPO_CONFIG)
     config = config.model_copy(update={"data": config.data.model_copy(update={"source": data})})
-    settings = Settings.model_validate(
-        {"environment": "local", "storage_root": str(root / "data"), "metadata_dir": str(root / "metadata"),
-         "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")}}  # fmt: skip
-    )
-    return config, settings
+    return config, Settings.model_validate(_settings_data(root))
+
+
+def _settings_data(root: Path) -> dict:
+    """A local environment whose stores are all under `root`."""
+    return {"environment": "local", "storage_root": str(root / "data"), "metadata_dir": str(root / "metadata"),
+            "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")}}  # fmt: skip
 
 
 def _parameters(root: Path, data: str) -> dict:

@@ -12,7 +12,9 @@ def median_run(runs: list[dict]) -> dict:
     median = statistics.median
     times = [key for key in ("wall_seconds", "seconds", "task_seconds") if key in runs[0]]
     merged = {key: round(median([run[key] for run in runs]), 2) for key in times}
-    merged["peak_rss_mib"] = max(run["peak_rss_mib"] for run in runs)
+    for memory in ("peak_rss_mib", "peak_pss_mib"):
+        if memory in runs[0]:
+            merged[memory] = max(run[memory] for run in runs)
     merged["tasks"] = {
         step: [status, round(median([run["tasks"].get(step, [status, 0.0])[1] for run in runs]), 3)]
         for step, (status, _) in runs[0]["tasks"].items()
@@ -47,13 +49,13 @@ def report(r: dict) -> str:
     agains = {runner: r[f"pipeline again {runner}"] for runner in runners}
 
     def timing(name: str, run: dict, steps: float, ratio: str) -> str:
-        return _row(name, run["wall_seconds"], steps, run["peak_rss_mib"], ratio)
+        return _row(name, run["wall_seconds"], steps, run["peak_rss_mib"], run.get("peak_pss_mib", "-"), ratio)
 
     lines = [
         f"Training pipeline on {r['rows']:,} churn rows (2 cores), median of {r.get('repeat', 1)} run(s):",
         "",
-        _row("measurement", "wall s", "steps s", "peak RSS MiB", "ratio"),
-        _row("---", "---:", "---:", "---:", "---:"),
+        _row("measurement", "wall s", "steps s", "peak RSS MiB (largest process)", "peak PSS MiB (all)", "ratio"),
+        _row("---", "---:", "---:", "---:", "---:", "---:"),
         timing("plain script (same step functions, one process)", script, script["seconds"], "1.00"),
     ]
     for runner in runners:
