@@ -75,7 +75,9 @@ def measure_script(workdir: Path, data: str) -> dict:
     from train.component import train
     from validate.component import validate
 
-    params = _parameters(workdir / "script", data)
+    # Written by the parent (script_parameters): what the pipeline would pass, without this
+    # process importing the CLI and the pipeline, which a plain script would not.
+    params = json.loads((workdir / "script-parameters.json").read_text())
 
     def artifact(kind: type, name: str):
         folder = workdir / "script" / "artifacts" / name
@@ -195,6 +197,12 @@ def _settings_data(root: Path) -> dict:
             "gcp": {"project_id": "local-project", "pipeline_root": str(root / "pipeline-root")}}  # fmt: skip
 
 
+def script_parameters(workdir: Path, data: str) -> None:
+    """The parameters the plain script calls the steps with, as the pipeline's run would have them."""
+    parameters = _parameters(workdir / "script", data)
+    (workdir / "script-parameters.json").write_text(json.dumps(parameters))
+
+
 def _parameters(root: Path, data: str) -> dict:
     from mlops_cli.commands import run_parameters
     from training.pipeline import DEFINITION
@@ -229,6 +237,7 @@ def main() -> None:
         for rows in sizes:
             print(f"bench: generating {rows:,} rows", file=sys.stderr, flush=True)
             write(SampleSpec("churn", rows, seed=7), workdir / f"churn-{rows}.parquet")
+        script_parameters(workdir, str(workdir / f"churn-{args.rows}.parquet"))
         results: dict = {"rows": args.rows, "runners": args.runners.split(","), "repeat": args.repeat}
         runs: dict[str, list[dict]] = {}
         for attempt in range(args.repeat):  # interleaved, so that a busy spell hits every contender
