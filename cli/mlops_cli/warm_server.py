@@ -32,6 +32,7 @@ import gc
 import importlib
 import json
 import os
+import select
 import selectors
 import signal
 import socket
@@ -57,6 +58,7 @@ HEAVY = (
     *("sklearn.base", "sklearn.utils", "sklearn.preprocessing", "sklearn.linear_model", "sklearn.metrics"),
     *("sklearn.ensemble", "lightgbm", "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"),
 )
+END_SECONDS = 5.0  # for the successor to end when told to
 HEADER = struct.Struct("!Q")  # the request's JSON length; the output pipe travels with it
 
 
@@ -251,9 +253,13 @@ class Server:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
         if self.successor is not None:
+            pid = self.successor[0]
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.successor[0], signal.SIGTERM)
-            os.waitpid(self.successor[0], 0)
+                ended = os.pidfd_open(pid)
+                os.kill(pid, signal.SIGTERM)  # it ends its own steps (its handler), then itself
+                if not select.select([ended], [], [], END_SECONDS)[0]:  # stuck in an import's C code
+                    os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
         os._exit(0)
 
 
