@@ -61,7 +61,7 @@ def read_spec(uri: str, config: TriggerConfig) -> dict[str, Any]:
 
 def _read_gcs(uri: str, config: TriggerConfig) -> bytes:
     from google.api_core import exceptions  # pants: no-infer-dep
-    from google.cloud import storage  # pants: no-infer-dep (comes with google-cloud-aiplatform)
+    from google.cloud import storage  # pants: no-infer-dep (from gcsfs, which mlops.storage needs)
 
     client = storage.Client(project=config.MLOPS_PROJECT)  # STORAGE_EMULATOR_HOST, if set, is honoured
     try:
