@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -266,6 +267,31 @@ def test_no_step_waits_for_the_heavy_imports_and_the_successor_ends_with_the_ser
     successor = int(last[1])  # the step's parent
     assert workers.ready is not None and successor != workers.ready["pid"]
     assert not running(successor)  # ended by the server, which the close waited for
+
+
+def test_a_successor_that_dies_leaves_the_server_serving_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = _command("import os\n\ndef step():\n    print('step:', os.getppid())\n", "step", tmp_path / "o.json")
+    seen: list[StepProcess] = []
+
+    def parent_of_a_new_step() -> int:
+        assert workers.run(command, dict(os.environ), seen.append, lambda _: None) == 0
+        return int([line for line in capsys.readouterr().out.splitlines() if line.startswith("step:")][-1].split()[1])
+
+    workers = WarmWorkers(executor_program(), print, preload=(("kfp.dsl.executor_main",), ("json",))).start()
+    try:
+        deadline = time.monotonic() + 60
+        successor = parent_of_a_new_step()
+        while not seen[-1].forked_from["successor"]:  # until the successor has taken over
+            assert time.monotonic() < deadline, seen[-1].forked_from
+            successor = parent_of_a_new_step()
+        os.kill(successor, signal.SIGKILL)  # as the kernel's OOM killer might
+        parent = parent_of_a_new_step()
+    finally:
+        workers.close()
+    assert workers.ready is not None and parent == workers.ready["pid"] != successor
+    assert not seen[-1].forked_from["successor"]
 
 
 def test_kfp_locals_parallel_iterations_are_forked_side_by_side(tmp_path: Path) -> None:
