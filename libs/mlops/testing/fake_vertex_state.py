@@ -35,14 +35,21 @@ def now() -> str:
 def matches_filter(resource: dict[str, Any], expression: str) -> bool:
     """Whether `resource` passes a list filter of `field="value"` clauses joined with AND.
 
-    Fields: `display_name` / `displayName`, `labels.KEY`, `create_model_monitoring_job_request.parent`.
-    Anything else is a 400, so a test notices a filter the fake would silently ignore.
+    Fields: `display_name` / `displayName`, `labels.KEY`, `create_model_monitoring_job_request.parent`,
+    and `create_time` compared with `=`, `>`, `>=`, `<` or `<=` to an RFC 3339 time. Anything else
+    is a 400, so a test notices a filter the fake would silently ignore.
     """
     for clause in filter(None, (part.strip() for part in re.split(r"\s+AND\s+", expression or ""))):
-        found = re.fullmatch(r'([\w.]+)\s*=\s*"?([^"]*)"?', clause)
+        found = re.fullmatch(r'([\w.]+)\s*(>=|<=|=|>|<)\s*"?([^"]*)"?', clause)
         if not found:
             raise ApiError(400, "INVALID_ARGUMENT", f"fake Vertex AI: unsupported filter clause {clause!r}")
-        key, value = found.groups()
+        key, operator, value = found.groups()
+        if key == "create_time":
+            if not _compare(_time(resource.get("createTime", "")), operator, _time(value)):
+                return False
+            continue
+        if operator != "=":
+            raise ApiError(400, "INVALID_ARGUMENT", f"fake Vertex AI: {key} compares with = only, got {clause!r}")
         if key in ("display_name", "displayName"):
             actual = resource.get("displayName")
         elif key.startswith("labels."):
@@ -54,6 +61,18 @@ def matches_filter(resource: dict[str, Any], expression: str) -> bool:
         if actual != value:
             return False
     return True
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "INVALID_ARGUMENT", f"fake Vertex AI: not an RFC 3339 time: {text!r}") from None
+
+
+def _compare(left: datetime, operator: str, right: datetime) -> bool:
+    results = {"=": left == right, ">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}
+    return results[operator]
 
 
 @dataclass

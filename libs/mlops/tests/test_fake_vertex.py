@@ -87,8 +87,14 @@ def test_list_filters_by_display_name_and_labels(fake: FakeVertex) -> None:
     assert [(m.resource_name, m.version_id) for m in found] == [(churn.resource_name, "1")]
     assert [m.display_name for m in aiplatform.Model.list(filter='labels.env="prod"')] == ["energy"]
     assert len(aiplatform.Model.list()) == 2
-    with pytest.raises(exceptions.BadRequest, match="unsupported filter field 'create_time'"):
-        aiplatform.Model.list(filter='create_time="x"')
+    assert len(aiplatform.Model.list(filter='create_time>"2000-01-01T00:00:00Z" AND labels.env="dev"')) == 1
+    assert aiplatform.Model.list(filter='create_time<"2000-01-01T00:00:00Z"') == []
+    with pytest.raises(exceptions.BadRequest, match="unsupported filter field 'update_time'"):
+        aiplatform.Model.list(filter='update_time="x"')
+    with pytest.raises(exceptions.BadRequest, match="not an RFC 3339 time: 'yesterday'"):
+        aiplatform.Model.list(filter='create_time>"yesterday"')
+    with pytest.raises(exceptions.BadRequest, match="compares with = only"):
+        aiplatform.Model.list(filter='labels.env>"a"')
 
 
 def test_model_evaluation_import_is_stored_per_version(fake: FakeVertex) -> None:
