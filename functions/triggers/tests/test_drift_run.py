@@ -108,10 +108,54 @@ def test_a_redelivered_or_repeated_alert_starts_no_second_run(drift: Any, fake: 
     assert statuses == ["started", "already_started", "already_started"]
     assert redelivered[1]["job_id"] == repeated[1]["job_id"] == first[1]["job_id"]
     assert len(fake.state.pipeline_jobs) == 1
-    next_window = copy.deepcopy(ENTRY)
-    next_window["jsonPayload"]["alert"]["key"] = KEY.replace("2026-12-02", "2026-12-03")
-    assert deliver(drift, next_window, message_id="5544332211")[1]["status"] == "started"
+
+
+def next_window(days: int = 1) -> dict[str, Any]:
+    """The alert of a later monitoring window (drift that persists): another key."""
+    entry = copy.deepcopy(ENTRY)
+    entry["jsonPayload"]["alert"]["key"] = KEY.replace("2026-12-02", f"2026-12-{2 + days:02d}")
+    return entry
+
+
+def test_persistent_drift_starts_one_run_per_cooldown(drift: Any, fake: FakeVertex) -> None:
+    code, first = deliver(drift)
+    assert first["status"] == "started"
+    # The next day's window crosses again: within MLOPS_RETRAIN_COOLDOWN_HOURS (default 72) of the first run.
+    code, answer = deliver(drift, next_window(), message_id="5544332211")
+    assert code == 200 and answer["status"] == "cooling_down", answer  # 2xx: Pub/Sub must not redeliver it
+    assert answer["recent_job"] == first["job"] and answer["job_id"] != first["job_id"]
+    assert "started less than 72 h ago" in answer["message"] and len(fake.state.pipeline_jobs) == 1
+    assert deliver(drift)[1]["status"] == "already_started"  # a redelivery of the first still says so
+    (listed, *_) = fake.requests_to("GET", "/pipelineJobs")
+    query = listed.query["filter"][0]
+    assert 'labels.mlops_pipeline="churn-training" AND labels.mlops_trigger="drift" AND create_time>"' in query
+
+    # Once the first run is older than the pause, the drift that persists starts the next one.
+    fake.state.pipeline_jobs[first["job"]]["createTime"] = "2026-11-28T00:00:00Z"
+    assert deliver(drift, next_window(4), message_id="6655443322")[1]["status"] == "started"
     assert len(fake.state.pipeline_jobs) == 2
+
+
+def test_a_cooldown_of_0_starts_a_run_for_every_windows_alert(
+    drift: Any, fake: FakeVertex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLOPS_RETRAIN_COOLDOWN_HOURS", "0")
+    statuses = [deliver(drift, next_window(days), message_id=f"m{days}")[1]["status"] for days in (0, 1, 2)]
+    assert statuses == ["started"] * 3 and len(fake.state.pipeline_jobs) == 3
+    assert fake.requests_to("GET", "/pipelineJobs") == []  # nothing to look up
+
+
+def test_a_failed_lookup_of_recent_runs_asks_for_a_redelivery(drift: Any, fake: FakeVertex) -> None:
+    fake.fail("GET", "/pipelineJobs", code=503, status="UNAVAILABLE", times=5)
+    code, answer = deliver(drift)
+    assert code == 503 and answer["status"] == "retry" and fake.requests_to("POST", "/pipelineJobs") == []
+
+
+def test_a_bad_cooldown_is_the_operators_error(drift: Any, fake: FakeVertex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLOPS_RETRAIN_COOLDOWN_HOURS", "-1")
+    code, answer = deliver(drift)
+    assert code == 500 and answer["status"] == "config_error" and answer["variable"] == "MLOPS_RETRAIN_COOLDOWN_HOURS"
+    assert fake.requests == []
 
 
 class Lines(logging.Handler):

@@ -89,6 +89,10 @@ class DriftRunConfig(TriggerConfig):
         dict[Annotated[str, Field(min_length=1)], Annotated[str, Field(pattern=PIPELINE_NAME)]],
         BeforeValidator(_json),
     ] = Field(min_length=1)
+    # While a model's drift persists, every monitoring window raises a new alert; without a pause
+    # each would start another training run (that may again lose to the champion). At most one
+    # drift-started run per pipeline within this many hours; 0: no pause.
+    MLOPS_RETRAIN_COOLDOWN_HOURS: float = Field(default=72.0, ge=0, le=24 * 365)
 
 
 ConfigT = TypeVar("ConfigT", bound=TriggerConfig)

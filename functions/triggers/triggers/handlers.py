@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triggers import config as trigger_config
@@ -42,7 +43,11 @@ def drift_run(event: Any, environ: Mapping[str, str]) -> Answer:
     def request(config: trigger_config.DriftRunConfig) -> events.RunRequest | events.Ignored:
         return events.drift_run(event, config.MLOPS_RETRAIN_PIPELINES)
 
-    return log(_run(trigger_config.DriftRunConfig, environ, request, data_parameter=None), "start_run_on_drift")
+    def pause(config: trigger_config.DriftRunConfig) -> float:
+        return config.MLOPS_RETRAIN_COOLDOWN_HOURS
+
+    answer = _run(trigger_config.DriftRunConfig, environ, request, data_parameter=None, cooldown_hours=pause)
+    return log(answer, "start_run_on_drift")
 
 
 def _run(
@@ -50,7 +55,10 @@ def _run(
     environ: Mapping[str, str],
     make_request: Callable[[Any], events.RunRequest | events.Ignored],
     data_parameter: str | None,
+    cooldown_hours: Callable[[Any], float] = lambda config: 0.0,
 ) -> Answer:
+    """`cooldown_hours(config)`: if more than 0, no run starts while another of the same pipeline
+    and trigger started within that many hours (a redelivery of the same event still answers as one)."""
     try:
         config = trigger_config.load(model, environ)
     except trigger_config.ConfigError as error:
@@ -66,6 +74,12 @@ def _run(
     try:
         spec = submit.read_spec(spec_uri, config)
         parameters = submit.run_parameters(spec, request, spec_uri)
+        if hours := cooldown_hours(config):
+            since = datetime.now(UTC) - timedelta(hours=hours)
+            recent = submit.recent_runs(spec["pipelineInfo"]["name"], request.trigger, since, config)
+            if others := [name for name in recent if not name.endswith(f"/pipelineJobs/{request.job_id}")]:
+                message = f"{others[0]} started less than {hours:g} h ago; not starting another before then"
+                return Answer(200, "cooling_down", message, {**details, "recent_job": others[0]})
         submitted = submit.submit(spec, parameters, request, config)
     except submit.UnknownParameters as error:
         if data_parameter:  # the function's own parameter: its configuration is wrong

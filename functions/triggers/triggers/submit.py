@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,13 +98,7 @@ def submit(spec: dict[str, Any], parameters: dict[str, Any], request: RunRequest
     from google.api_core import exceptions  # pants: no-infer-dep
     from google.cloud import aiplatform
 
-    options: dict[str, Any] = {"project": config.MLOPS_PROJECT, "location": config.MLOPS_REGION}
-    if config.MLOPS_API_ENDPOINT:
-        options.update(api_endpoint=config.MLOPS_API_ENDPOINT, api_transport="rest")
-    credentials = credentials_for(None, config.MLOPS_API_ENDPOINT)
-    if credentials is not None:
-        options["credentials"] = credentials
-    aiplatform.init(**options)
+    credentials = _init_sdk(config)
     name = spec["pipelineInfo"]["name"]
     with tempfile.TemporaryDirectory() as folder:  # the SDK reads the template from a path
         template = Path(folder, "spec.yaml")
@@ -132,6 +127,38 @@ def submit(spec: dict[str, Any], parameters: dict[str, Any], request: RunRequest
     except exceptions.GoogleAPICallError as error:
         raise Refused(f"Vertex AI refused {job_name}: {error}") from None
     return Submitted(job.resource_name, already_started=False)
+
+
+def recent_runs(pipeline_name: str, trigger: str, since: datetime, config: TriggerConfig) -> list[str]:
+    """The PipelineJobs of the spec named `pipeline_name` that `trigger` started after `since`
+    (found by the labels `submit` gives them), newest first."""
+    from google.api_core import exceptions  # pants: no-infer-dep
+    from google.cloud import aiplatform
+
+    credentials = _init_sdk(config)
+    labels = f'labels.mlops_pipeline="{pipeline_name[:63]}" AND labels.mlops_trigger="{trigger}"'
+    query = f'{labels} AND create_time>"{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"'
+    try:
+        jobs = aiplatform.PipelineJob.list(filter=query, credentials=credentials)
+    except _transient_errors() as error:
+        raise Transient(f"Vertex AI: {error}") from None
+    except exceptions.GoogleAPICallError as error:
+        raise Refused(f"Vertex AI refused listing the pipeline jobs ({query}): {error}") from None
+    return [job.resource_name for job in sorted(jobs, key=lambda job: job.create_time, reverse=True)]
+
+
+def _init_sdk(config: TriggerConfig) -> Any:
+    """Point the Vertex AI SDK at the project (and MLOPS_API_ENDPOINT, if set); its credentials."""
+    from google.cloud import aiplatform
+
+    options: dict[str, Any] = {"project": config.MLOPS_PROJECT, "location": config.MLOPS_REGION}
+    if config.MLOPS_API_ENDPOINT:
+        options.update(api_endpoint=config.MLOPS_API_ENDPOINT, api_transport="rest")
+    credentials = credentials_for(None, config.MLOPS_API_ENDPOINT)
+    if credentials is not None:
+        options["credentials"] = credentials
+    aiplatform.init(**options)
+    return credentials
 
 
 def _already_exists(error: Any) -> bool:

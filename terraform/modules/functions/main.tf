@@ -65,9 +65,12 @@ locals {
         description = "Retrains a model (${join(", ", sort(keys(var.retrain_on_drift)))}) when monitoring finds its features crossed a skew or drift threshold."
         entry_point = "start_run_on_drift"
         ingress     = "ALLOW_INTERNAL_ONLY"
-        environment = tomap({ MLOPS_RETRAIN_PIPELINES = jsonencode(var.retrain_on_drift) })
-        invoker     = var.runtime_service_account_email
-        event_type  = "google.cloud.pubsub.topic.v1.messagePublished"
+        environment = tomap({
+          MLOPS_RETRAIN_PIPELINES      = jsonencode(var.retrain_on_drift)
+          MLOPS_RETRAIN_COOLDOWN_HOURS = tostring(var.retrain_cooldown_hours)
+        })
+        invoker    = var.runtime_service_account_email
+        event_type = "google.cloud.pubsub.topic.v1.messagePublished"
         # The topic the log sink publishes drift alerts to (drift.tf).
         event_topic = google_pubsub_topic.drift[0].id
         retry       = var.drift_retry

@@ -91,6 +91,18 @@ variable "retrain_on_drift" {
   }
 }
 
+variable "retrain_cooldown_hours" {
+  description = "At most one drift-started run per pipeline within this many hours (MLOPS_RETRAIN_COOLDOWN_HOURS): while drift persists, every monitoring window alerts again. 0: a run for every alert."
+  type        = number
+  default     = 72
+  nullable    = false
+
+  validation {
+    condition     = var.retrain_cooldown_hours >= 0 && var.retrain_cooldown_hours <= 8760
+    error_message = "retrain_cooldown_hours is between 0 and 8760 (a year)."
+  }
+}
+
 variable "drift_retry" {
   description = "Let Eventarc redeliver a drift alert whose run failed to start (safe: job ids are derived from the alert's key)."
   type        = bool

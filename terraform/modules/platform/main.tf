@@ -116,6 +116,7 @@ module "functions" {
   scheduled_pipelines            = sort(keys(var.settings.scheduled_pipelines))
   new_data_run                   = var.settings.new_data_run
   retrain_on_drift               = var.settings.retrain_on_drift
+  retrain_cooldown_hours         = var.settings.retrain_cooldown_hours
   labels                         = local.labels
   # The grants the functions' builds and runtime rely on come first.
   depends_on = [module.apis, module.iam]

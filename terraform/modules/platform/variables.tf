@@ -45,6 +45,9 @@ variable "settings" {
     # { "churn-classifier" = "churn" }. A monitoring alert whose skew or drift crossed starts that
     # pipeline (docs/triggers.md). null or empty: no drift function, log sink or topic.
     retrain_on_drift = optional(map(string), {})
+    # While drift persists, each monitoring window alerts again: at most one drift-started run per
+    # pipeline within this many hours (MLOPS_RETRAIN_COOLDOWN_HOURS). 0: a run for every alert.
+    retrain_cooldown_hours = optional(number, 72)
     # Folder of the function archives; null: dist/functions.triggers at the repository root.
     functions_dist_dir = optional(string)
 
