@@ -34,7 +34,7 @@ resource "google_project_iam_member" "cloud_build" {
 resource "google_project_iam_member" "pipeline_triggers" {
   for_each = toset([
     # Submit PipelineJobs (as vertex-pipelines, through the serviceAccountUser grant on that
-    # account only).
+    # account only), and list them (the drift function's pause between retrains).
     "roles/aiplatform.user",
     # Eventarc delivers the new-data event only if the trigger's identity holds this role, which
     # exists only at project level.
