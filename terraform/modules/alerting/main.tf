@@ -65,7 +65,7 @@ locals {
     monitoring-alerts = {
       metric        = google_logging_metric.monitoring_alerts.name
       title         = "vertex-mlops ${var.environment}: model monitoring raised an alert"
-      documentation = "A monitoring threshold was crossed (skew, drift or serving health) or a run failed. The log entry's jsonPayload.alert names the model, version, window and what crossed; its report is linked in its fields (docs/monitoring.md). Where settings.retrain_on_drift maps the model and a feature crossed, its training pipeline has already been started (a PipelineJob labelled mlops_trigger=drift; docs/triggers.md)."
+      documentation = "A monitoring threshold was crossed (skew, drift or serving health) or a run failed. The log entry's jsonPayload.alert names the model, version, window and what crossed; its report is linked in its fields (docs/monitoring.md). Where settings.retrain_on_drift maps the model and a feature crossed, its training pipeline has already been started, now or within settings.retrain_cooldown_hours (a PipelineJob labelled mlops_trigger=drift; docs/triggers.md)."
     }
     serving-errors = {
       metric        = google_logging_metric.serving_errors.name
