@@ -52,8 +52,8 @@ def run_parameters(
     run_id: str = "",
 ) -> dict[str, Any]:
     stores = Stores(
-        registry_uri=_absolute(settings.resolved_registry_uri()),
-        feature_store_uri=_absolute(settings.resolved_feature_store_uri()),
+        registry_uri=storage.absolute(settings.resolved_registry_uri()),
+        feature_store_uri=storage.absolute(settings.resolved_feature_store_uri()),
     )
     parameters = definition.parameters(config, stores)
     if "git_commit" in parameters:
@@ -284,9 +284,6 @@ def _store_parameters(parameters: Mapping[str, Any]) -> tuple[str, ...]:
     """The parameters naming the environment's stores: folders a containerized run writes to."""
     return tuple(field.name for field in dataclasses.fields(Stores) if field.name in parameters)
 
-
-def _absolute(uri: str) -> str:
-    return uri if "://" in uri else str(Path(uri).resolve())
 
 
 def _git_commit() -> str:

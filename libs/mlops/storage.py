@@ -36,6 +36,12 @@ def is_local(uri: str) -> bool:
     return isinstance(filesystem(uri)[0], LocalFileSystem)
 
 
+def absolute(uri: str) -> str:
+    """A local path made absolute (a step may run in another working directory, or a container
+    where the path is mounted as it is); a URI (`gs://...`) as it is."""
+    return uri if "://" in uri else str(Path(uri).resolve())
+
+
 def join(base: str, *parts: str) -> str:
     """Join path segments onto a local path or a URI, using `/` for URIs."""
     base = str(base)

@@ -15,6 +15,7 @@ from kfp import dsl
 
 from batch_predict.component import build_component as batch_predict_component
 from batch_prediction.config import STEP, BatchPredictionConfig
+from mlops import storage
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
 from mlops.pipeline_tasks import configure_task
 
@@ -32,11 +33,11 @@ def pipeline_parameters(config: BatchPredictionConfig, stores: Stores) -> dict[s
     (kfp.local) or containers (Docker, which mounts the folders of absolute-path parameters)."""
     batch = config.batch
     return {
-        "source_uri": _absolute(batch.source),
+        "source_uri": storage.absolute(batch.source),
         "registry_uri": stores.registry_uri,
         "model_name": batch.model_name,
         "version": batch.version,
-        "destination": _absolute(batch.output),
+        "destination": storage.absolute(batch.output),
         "key_columns": batch.key_columns,
         "chunk_rows": batch.chunk_rows,
         "csv_options": batch.csv.model_dump(),
@@ -92,9 +93,6 @@ def prepare_destination(config: BatchPredictionConfig, parameters: Mapping[str, 
     if "://" not in destination:
         Path(destination).parent.mkdir(parents=True, exist_ok=True)
 
-
-def _absolute(uri: str) -> str:
-    return uri if "://" in uri else str(Path(uri).resolve())
 
 
 DEFINITION = PipelineDefinition(

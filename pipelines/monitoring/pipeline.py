@@ -14,6 +14,7 @@ from typing import Any
 
 from kfp import dsl
 
+from mlops import storage
 from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.run import check_source as check_monitoring_source
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
@@ -39,12 +40,12 @@ def pipeline_parameters(config: MonitoringPipelineConfig, stores: Stores) -> dic
         "registry_uri": stores.registry_uri,
         "model_name": monitor.model_name,
         "version": monitor.version,
-        "source_uri": _absolute(monitor.source),
+        "source_uri": storage.absolute(monitor.source),
         "window": monitor.window,
         "window_end": monitor.end,
         # JSON text: a null (an unset latency check) must reach the step, and KFP refuses None in a dict.
         "monitoring_config": config.monitoring.model_dump_json(),
-        "alerts_uri": _absolute(monitor.alerts_dir),
+        "alerts_uri": storage.absolute(monitor.alerts_dir),
         "webhook_secret": config.notify_webhook,
     }
 
@@ -111,9 +112,6 @@ def prepare_alerts(config: MonitoringPipelineConfig, parameters: Mapping[str, An
     if "://" not in alerts:
         Path(alerts).mkdir(parents=True, exist_ok=True)
 
-
-def _absolute(uri: str) -> str:
-    return uri if "://" in uri else str(Path(uri).resolve())
 
 
 DEFINITION = PipelineDefinition(
