@@ -31,3 +31,14 @@ def configure_task(task: Any, step: Step, resources: StepResources, step_env: Ma
     if not step.cacheable:
         task.set_caching_options(False)
     return task
+
+
+def configure_exit_task(task: Any, step: Step, step_env: Mapping[str, str] | None = None) -> Any:
+    """An ExitHandler's exit task (notify), as `configure_task` without the config's resources and
+    retries: the variables every step gets, its display name, and its caching as its Step says."""
+    for name, value in (step_env or {}).items():
+        task.set_env_variable(name, value)
+    task.set_display_name(step.name)
+    if not step.cacheable:
+        task.set_caching_options(False)
+    return task

@@ -18,7 +18,7 @@ from mlops import storage
 from mlops.monitoring.buckets import MonitoringError
 from mlops.monitoring.run import check_source as check_monitoring_source
 from mlops.pipeline_definition import PipelineDefinition, PreflightError, Step, Stores
-from mlops.pipeline_tasks import configure_task
+from mlops.pipeline_tasks import configure_exit_task, configure_task
 from monitor.component import build_component as monitor_component
 from monitoring.config import STEP, MonitoringPipelineConfig
 from notify.component import build_component as notify_component
@@ -60,11 +60,6 @@ def build_pipeline(
     resources = config.resources_for(STEP)
     described = f"Monitor {config.monitor.model_name} over {config.monitor.window} of its request log."
 
-    def with_env(task: dsl.PipelineTask) -> dsl.PipelineTask:
-        for name, value in (step_env or {}).items():
-            task.set_env_variable(name, value)
-        return task.set_caching_options(False)  # every step here is uncacheable (STEPS)
-
     @dsl.pipeline(name=run_name(config), description=described)
     def monitoring(
         registry_uri: str,
@@ -77,8 +72,8 @@ def build_pipeline(
         alerts_uri: str,
         webhook_secret: str,
     ) -> None:
-        exit_task = with_env(notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret))
-        exit_task.set_display_name("notify")
+        exit_task = notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret)
+        configure_exit_task(exit_task, STEPS[1], step_env)
         with dsl.ExitHandler(exit_task, name="monitoring-steps"):
             monitor_task = monitor_op(
                 registry_uri=registry_uri,

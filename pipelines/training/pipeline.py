@@ -18,7 +18,7 @@ from features.component import build_component as features_component
 from ingest.component import build_component as ingest_component
 from mlops.pipeline_config import PipelineConfig
 from mlops.pipeline_definition import PipelineDefinition, Step, Stores
-from mlops.pipeline_tasks import configure_task
+from mlops.pipeline_tasks import configure_exit_task, configure_task
 from notify.component import build_component as notify_component
 from register.component import build_components as register_components
 from serve.component import build_component as serving_check_component
@@ -110,11 +110,6 @@ def build_pipeline(
     serving_check_op = serving_check_component(images["serve"])
     notify_op = notify_component(images["notify"])
 
-    def with_env(task: dsl.PipelineTask) -> dsl.PipelineTask:
-        for name, value in (step_env or {}).items():
-            task.set_env_variable(name, value)
-        return task
-
     def configure(task: dsl.PipelineTask, step: str) -> dsl.PipelineTask:
         return configure_task(task, _STEPS[step], config.resources_for(step), step_env)
 
@@ -154,11 +149,7 @@ def build_pipeline(
         git_commit: str,
     ) -> None:
         exit_task = notify_op(pipeline_name=run_name(config), webhook_secret=webhook_secret)
-        # The exit task is not `configure`d (no resources or retries from the config), but its
-        # caching follows its declared Step like every other task's.
-        with_env(exit_task).set_display_name("notify")
-        if not _STEPS["notify"].cacheable:
-            exit_task.set_caching_options(False)
+        configure_exit_task(exit_task, _STEPS["notify"], step_env)
         with dsl.ExitHandler(exit_task, name="training-steps"):
             ingest_task = configure(
                 ingest_op(
