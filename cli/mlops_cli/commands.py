@@ -129,12 +129,15 @@ def run_pipeline(
             spec, parameters, settings, record, enable_caching=enable_caching, wait=wait, credentials=credentials
         )
 
-    from mlops_cli.local_runner import docker_mounts, run_local, warm_workers
+    from mlops_cli.local_runner import docker_mounts, run_local
+    from mlops_cli.report import progress
+    from mlops_cli.warm_runner import warm_workers
 
     mounts = docker_mounts(parameters, create=_store_parameters(parameters)) if runner == "docker" else []
     stopper = Stopper()
     # Ctrl-C and SIGTERM cancel the run from here on; once it has ended they wait for its record.
-    own_workers = warm_workers(LOCAL_RUNNERS[runner]) if workers is None else contextlib.nullcontext(workers)
+    warm = LOCAL_RUNNERS[runner] == "warm"
+    own_workers = warm_workers(warm, progress) if workers is None else contextlib.nullcontext(workers)
     with stopper.handling_signals(), own_workers as workers:
         with quick_task_checks():
             pipeline = definition.build(config, images, step_environment(settings))

@@ -125,11 +125,6 @@ def docker_mounts(parameters: Mapping[str, Any], create: Sequence[str] = ()) -> 
     return sorted(folders)
 
 
-def warm_workers(runner: str) -> contextlib.AbstractContextManager[WarmWorkers | None]:
-    """For the warm runner, its fork server (mlops_cli.warm_runner.warm_workers); else None."""
-    return warm_runner.warm_workers(runner == "warm", progress)
-
-
 def run_local(
     pipeline: Callable[..., Any],
     parameters: Mapping[str, Any],
@@ -151,7 +146,7 @@ def run_local(
     then CANCELLED. `runner`: "warm" (kfp.local's SubprocessRunner, each step forked from a warm
     worker: mlops_cli.warm_runner), "subprocess" (kfp.local as it is: each step a new interpreter,
     one at a time in kfp.local's own DAG loop; the reference) or "docker". `workers`: the warm
-    runner's, started early by the caller (`warm_workers`); by default the run starts its own. With
+    runner's, started early by the caller (mlops_cli.warm_runner.warm_workers); by default the run starts its own. With
     "warm" and "docker", independent tasks run at the same time, at most `max_parallel` (default:
     the CPU count) at once (mlops_cli.dag_runner).
     """
@@ -194,7 +189,7 @@ def run_local(
                 names = env_references(parameters)
                 stack.enter_context(extra_docker_environment({n: os.environ[n] for n in names if n in os.environ}))
             elif runner == "warm":
-                warm = workers or stack.enter_context(warm_workers(runner))
+                warm = workers or stack.enter_context(warm_runner.warm_workers(True, progress))
                 assert warm is not None  # the warm runner's
                 stack.enter_context(local_step_sessions(stopper.started, stopper.ended, warm.run))
             else:
