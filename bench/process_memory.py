@@ -13,22 +13,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from mlops.testing.processes import processes_below
+
 INTERVAL_SECONDS = 0.2
-
-
-def processes_below(root: int) -> list[int]:
-    """`root` and every process below it now."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # a process that ended while being read
-    found, frontier = [root], [root]
-    while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        found += frontier
-    return found
 
 
 def pss_kib(pid: int) -> int:
@@ -65,5 +52,4 @@ class PeakPss:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
-            below = [pid for pid in processes_below(self.root) if pid != self.root]
-            self.peak_kib = max(self.peak_kib, sum(pss_kib(pid) for pid in below))
+            self.peak_kib = max(self.peak_kib, sum(pss_kib(pid) for pid in processes_below(self.root)))

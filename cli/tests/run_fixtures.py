@@ -45,27 +45,3 @@ def built(dist: Path, *components: str) -> Path:
         (dist / f"components.{name}").mkdir(parents=True)
         (dist / f"components.{name}" / "image.docker-info.json").write_text(json.dumps(info))
     return dist
-
-
-def processes_below(pid: int) -> list[int]:
-    """Every process below `pid` now (read from /proc): what a stopped run must not leave running."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    below: list[int] = []
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        below.extend(frontier)
-    return below
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` still runs (exists and is not a zombie)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False

@@ -20,10 +20,11 @@ import pytest
 from mlops.metadata import MetadataStore
 from mlops.registry import open_registry
 from mlops.run_journal import record_pending
+from mlops.testing.processes import processes_below, running
 from mlops_cli.commands import run_pipeline
 from mlops_cli.main import main
 from mlops_cli.pipelines import load_pipeline
-from run_fixtures import PIPELINES, local_settings, processes_below, running  # pants: no-infer-dep
+from run_fixtures import PIPELINES, local_settings  # pants: no-infer-dep
 
 FINISHED = ["ingest", "validate", "features"]  # the steps before train, the one stopped
 

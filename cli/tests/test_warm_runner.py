@@ -23,10 +23,10 @@ import pytest
 from kfp import dsl
 
 from mlops.runs import RunRecord
+from mlops.testing.processes import running
 from mlops_cli.local_runner import run_local
 from mlops_cli.sdk_internals import executor_program
 from mlops_cli.warm_runner import StepProcess, WarmWorkers
-from run_fixtures import running  # pants: no-infer-dep
 
 RUNNERS = ("warm", "subprocess")
 

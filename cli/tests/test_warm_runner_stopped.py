@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from run_fixtures import processes_below, running  # pants: no-infer-dep
+from mlops.testing.processes import processes_below, running
 
 _STOPPED_RUN = """
 import sys
